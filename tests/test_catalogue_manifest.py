@@ -603,6 +603,30 @@ def test_photos_filed_under_another_category_than_their_row_are_said(tmp_path: P
     assert {i.item_id: i.category for i in catalogue.items}["0000000007"] == "tops"  # as the table says
 
 
+def test_one_category_written_two_ways_is_said(tmp_path: Path) -> None:
+    """Trial EV: "KLEIDER" and "Kleider" in a table became one category unsaid (a folder tree says it), and
+    "tshirts" beside "T-shirts" stayed two, a one-item category searched alone, unsaid. Both are said; the look-alikes
+    stay apart, with the way to join them."""
+    root = tmp_path / "shop"
+    write_manifest_catalogue(root, n_items=6, n_outfits=0, mapping_overrides={"category_map": {}})
+    table = root / "products.csv"
+    rows = list(csv.DictReader(table.open()))
+    for row, value in zip(rows, ["KLEIDER", "Kleider", "T-shirts", "tshirts", "T-shirts", "Shoes"]):
+        row["group_name"] = value
+    with table.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    catalogue = read_catalogue(root)
+    assert sorted({i.category for i in catalogue.items}) == ["kleider", "shoes", "t-shirts", "tshirts"]
+    said = [note.reason for note in catalogue.notes]
+    assert "category values 'KLEIDER' and 'Kleider' differ only in letter case, spaces or invisible characters: one " \
+           "category, 'kleider'" in said
+    assert "categories 't-shirts' (2 items) and 'tshirts' (1 item) look like one written two ways: kept apart; to " \
+           "search them as one, map one onto the other (the index's category choices, or the mapping's " \
+           "items.category_map)" in said
+
+
 def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:
     """Trial V: "C:\\shop\\images\\x.jpg" read "absolute path not allowed" with images/x.jpg in the folder."""
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)

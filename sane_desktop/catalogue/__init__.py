@@ -20,7 +20,7 @@ from sane_desktop.catalogue.metadata_stamp import first_change, metadata_stamp
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
 from sane_desktop.catalogue.storable import make_storable
-from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, is_text, shown
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, is_text, shown, value_key
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_missing_items", "read_catalogue"]
@@ -134,6 +134,32 @@ def prune_missing_items(catalogue: Catalogue) -> None:
     catalogue.compatibility = [q for q in catalogue.compatibility if usable("compatibility", q, q.item_ids)]
 
 
+def _spelling_key(category: str) -> str:
+    """A category's letters and digits only, folded, a final "s" off: "T-shirts", "tshirts" and "T shirt" alike."""
+    letters = "".join(char for char in value_key(category) if char.isalnum())
+    return letters[:-1] if letters.endswith("s") and len(letters) > 3 else letters
+
+
+def look_alike_categories(catalogue: Catalogue) -> list[Skip]:
+    """A note for each group of categories that look like one written two ways ("tshirts" and "t-shirts", "Dress"
+    and "Dresses"): kept apart — which way is meant is the person's call — and said, with the way to join them (a
+    category map), since each is searched and mapped on its own (trial EV's "tshirts" item searched a one-item
+    category, unsaid)."""
+    groups: dict[str, Counter[str]] = {}
+    for item in catalogue.items:
+        groups.setdefault(_spelling_key(item.category), Counter())[item.category] += 1
+    notes = []
+    for names in groups.values():
+        if len(names) > 1:
+            listed = " and ".join(f"{name!r} ({count} item{'s' if count > 1 else ''})"
+                                  for name, count in sorted(names.items()))
+            notes.append(Skip("", catalogue.metadata_file, f"categories {listed} look like one written two ways: "
+                                                           "kept apart; to search them as one, map one onto the other "
+                                                           "(the index's category choices, or the mapping's "
+                                                           "items.category_map)", "value"))
+    return notes
+
+
 def _bad_text_field(item: ItemRecord) -> str | None:
     fields = {
         "id": item.item_id, "image path": item.image_path, "category": item.category,
@@ -225,6 +251,7 @@ def read_catalogue(
             raise CatalogueError(f"{root}: its metadata changed while it was being read ({changed}), so its rows may "
                                  "not match its photos; nothing was imported: import it again once it is saved")
     prune_missing_items(catalogue)
+    catalogue.notes += look_alike_categories(catalogue)
     if not catalogue.items:  # every photo unreadable: an import emptied a good catalogue, index rebuilt its index
         # empty, both with exit 0 (trial CU); nothing is written from such a reading
         raise CatalogueError(f"no item of {root} could be read{catalogue.left_out_words()}")

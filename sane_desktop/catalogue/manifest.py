@@ -822,6 +822,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     unmapped: Counter[str] = Counter()
     columns = mapping.item_columns()
     named: set[str] = set()  # every photo a row names, refused and excluded rows' too
+    spellings: dict[str, set[str]] = {}  # a category the table's values name -> those values as written
     astray: dict[str, str] = {}  # a path a row names where no file is -> the row's place
     for number, row in enumerate(rows, start=1):
         item_id = reader.item_id(row[mapping.id_column])
@@ -891,6 +892,17 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             catalogue.items.append(item)
         if mapping.category_map and value_key(raw_category) not in mapping.category_map:
             unmapped[raw_category] += 1
+        if value_key(raw_category) not in mapping.category_map:
+            spellings.setdefault(item.category, set()).add(raw_category)
+    # values one category by letter case, spaces or invisible characters: said, as a folder tree says its folders
+    # (trial EV: "KLEIDER" and "Kleider", "Bolsos" and "Bolsos" with a zero-width space, merged unsaid)
+    for category, raws in sorted(spellings.items()):
+        if len(raws) > 1:
+            listed = " and ".join((ascii if len({category_name(raw) for raw in raws}) == 1 else repr)(raw)
+                                  for raw in sorted(raws))
+            catalogue.notes.append(Skip("", mapping.table, f"category values {listed} differ only in letter case, "
+                                                           f"spaces or invisible characters: one category, "
+                                                           f"{category!r}", "value"))
     filed = _filed_otherwise([(catalogue.items[at], raw, where) for at, where, raw in kept.values()], mapping.table)
     if filed is not None:
         catalogue.notes.append(filed)
