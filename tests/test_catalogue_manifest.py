@@ -690,3 +690,13 @@ def test_a_category_map_writes_the_categories_it_maps_to_as_categories_are(tmp_p
                              mapping_overrides={"category_map": {"Shoes": "\u200b"}})
     with pytest.raises(CatalogueError, match="'shoes' is mapped to a name that shows nothing"):
         read_catalogue(tmp_path / "blank")
+
+
+def test_a_value_with_a_word_processors_hyphen_matches_its_map_key() -> None:
+    """Trial EV: "T\u2011shirt" (a non-breaking hyphen) was "not in items.category_map" beside the map's "T-shirt",
+    in text that looks the same."""
+    from sane_desktop.catalogue.types import value_key
+
+    assert value_key("T\u2011shirt") == value_key("T-shirt") == value_key("t\u2010SHIRT") == "t-shirt"
+    assert value_key("T\u2014shirt") != value_key("T-shirt")  # a dash is no hyphen
+

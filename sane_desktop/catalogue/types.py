@@ -282,10 +282,15 @@ def value_key(text: str) -> str:
     """How a table's value is matched against a mapping's value map (``category_map``, an attribute's
     ``map``, ``exclude_categories``): Unicode NFC, runs of spaces as one, ends stripped, case folded.
     A spreadsheet's "BLUSAS" beside "Blusas", or a Mac's decomposed "é", is one value (trial T: a
-    "BLUSAS" row missed {"Blusas": "tops"} and became a category of its own, searched by looks alone).
+    "BLUSAS" row missed {"Blusas": "tops"} and became a category of its own, searched by looks alone), and so
+    are hyphens written as a word processor's (U+2010, U+2011), a minus sign or a full-width hyphen.
     Turkish's capital dotted İ is read as the letter i it capitalises ("İÇ GİYİM" is "iç giyim")."""
-    # a capital dotted İ folds to "i" + a combining dot: "İç giyim" is "iç giyim" written in capitals (trial CN)
-    return category_name(text).casefold().replace("i\u0307", "i")
+    # a capital dotted İ folds to "i" + a combining dot: "İç giyim" is "iç giyim" written in capitals (trial CN);
+    # a word processor's hyphens are the hyphen ("T‑shirt" with U+2011 missed the map's "T-shirt": trial EV)
+    return category_name(text).casefold().replace("i\u0307", "i").translate(_HYPHENS)
+
+
+_HYPHENS = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2212\ufe63\uff0d"})
 
 
 def spelled_as(name: str, names: Sequence[str]) -> str:

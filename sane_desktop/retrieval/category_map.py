@@ -334,7 +334,7 @@ def _family_member(family: str, model_categories: Sequence[str]) -> str | None:
 def _family_reason(word: str, family: str, target: str) -> str:
     """``trousers are bottoms`` in a stylist's words, naming the model's category when it is not the
     family's name; a translated word with its English one (``röcke (skirts) are bottoms``), unless
-    that is the family's own name (``chaussures are shoes``)."""
+    that is the family's own name (``chaussures means shoes``)."""
     own, _, english = word.partition(" (")
     english = english.rstrip(")") or own
 
@@ -343,8 +343,10 @@ def _family_reason(word: str, family: str, target: str) -> str:
 
     if _key(own) == _key(family):  # the catalogue named the family; the model calls it otherwise
         return f"the model's {target!r} {verb(target)} {family}"
-    said = own if _key(english) == _key(family) else word
-    reason = f"{said} {verb(english)} {family}"
+    if own != english and _key(english) == _key(family):  # the foreign word alone: its number is its language's
+        reason = f"{own} means {family}"  # (trial EV read "bolso are bags", "oberteil are tops")
+    else:
+        reason = f"{word} {verb(english)} {family}"
     return reason if _key(target) == _key(family) else f"{reason}, like the model's {target!r}"
 
 
