@@ -821,11 +821,17 @@ def test_saving_a_named_outfits_changes_asks_nothing_more(world, qtbot) -> None:
         window.save_outfit_action.trigger()
         type_name(qtbot, controller.name_dialog, "Teal look")
         qtbot.waitUntil(lambda: shown(controller.confirm_box), timeout=20000)
+        asked = controller.name_dialog
         QTest.mouseClick(controller.confirm_box.button(QMessageBox.StandardButton.No), LEFT)
+        # No: the name asked again, to choose another (trial EU's No ended the save, "Not saved")
+        qtbot.waitUntil(lambda: controller.name_dialog is not asked and shown(controller.name_dialog), timeout=20000)
+        assert controller.name_dialog.name() == "Teal look"
+        type_name(qtbot, controller.name_dialog, "Third look")
+        qtbot.waitUntil(lambda: status(window).startswith("Saved the outfit “Third look”"), timeout=20000)
         del dialog
     finally:
         engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
         with engine.begin() as connection:
-            connection.execute(text("DELETE FROM saved_outfits WHERE name IN ('Teal look', 'Other look')"))
+            connection.execute(text("DELETE FROM saved_outfits WHERE name IN ('Teal look', 'Other look', 'Third look')"))
         engine.dispose()
         client.shutdown()

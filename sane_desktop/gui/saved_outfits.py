@@ -387,14 +387,18 @@ class SavedOutfitsController(QObject):
             return
         # the saved outfit being worked on, changed or not: saving its changes is Enter, then Replace
         # (trial AB found the field empty after an edit, the title naming the outfit)
-        dialog = NameDialog("Save outfit", "Save the outfit as:", self.name,
+        self._ask_name(self.name, pks)
+
+    def _ask_name(self, name: str, pks: list[int]) -> None:
+        """The name dialog, ``name`` in its field: Save asks it first, and again after No to "Replace it?"."""
+        dialog = NameDialog("Save outfit", "Save the outfit as:", name,
                             DISK_NOTE if any(pk < 0 for pk in pks) else "", self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # its own name kept: saved over without a second question (trial ER pressed Enter at Save, the name and a
         # "Replace?" defaulting to No, and found nothing saved); another outfit's name is still asked about
         dialog.accepted.connect(lambda: self._save(dialog.name(), pks, overwrite=False,
                                                    own=bool(self.name) and dialog.name() == self.name))
-        dialog.rejected.connect(lambda: setattr(self, "_after_save", None))  # not saved: stay as it is
+        dialog.rejected.connect(self._not_saved)  # not saved: stay as it is
         self.name_dialog = dialog
         dialog.open()
 
@@ -434,8 +438,10 @@ class SavedOutfitsController(QObject):
                               QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
             box.setDefaultButton(QMessageBox.StandardButton.No)
             yes = box.button(QMessageBox.StandardButton.Yes)
+            # No: the name asked again, to choose another (trial EU's No ended the save, "Not saved"); Cancel there
+            # ends it
             box.finished.connect(lambda _answer: self._save(name, pks, overwrite=True)
-                                 if box.clickedButton() is yes else self._not_saved())
+                                 if box.clickedButton() is yes else self._ask_name(name, pks))
             self.confirm_box = box
             return
         self.link(saved.name, saved.pk, tuple(pks))
