@@ -568,7 +568,8 @@ def test_the_index_dialog_s_name_follows_the_folder_and_its_plan_follows_the_nam
         qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
 
     folder(world["source"])
-    assert dialog.name.text() == world["source"].name
+    assert dialog.name.text() == "demo"  # the catalogue built from it (trial EU: not a second one named "source")
+    assert "Indexed already as “demo”" in dialog.detected.text()
     folder(other)
     assert dialog.name.text() == "other"  # the name follows the folder while nobody typed one
     dialog.name.setFocus()
@@ -628,3 +629,18 @@ def test_a_frozen_trunk_run_gives_the_bar_to_its_attribute_choice(qtbot) -> None
     assert dialog.run_progress.stages is HEAD_STAGES
     with pytest.raises(ValueError):
         dialog.run_progress.use_stages(TRAIN_STAGES)  # past the first stage: the division is kept
+
+
+def test_news_in_the_explanation_panel_says_what_to_do_first_with_an_empty_outfit(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial EU read "The catalogue was re-indexed: click a result to explain it again." with an empty outfit and no
+    result to click. With nothing to click, it says to build an outfit first."""
+    from gui_helpers import add_by_double_click
+
+    from sane_desktop.gui.main_window import EMPTY_OUTFIT_WORDS
+
+    window = make_window(world)
+    assert window._then_click("The catalogue was re-indexed", "explain it again") == \
+        f"The catalogue was re-indexed. {EMPTY_OUTFIT_WORDS}"
+    add_by_double_click(window, qtbot, "tops")
+    assert window._then_click("The catalogue was re-indexed", "explain it again") == \
+        "The catalogue was re-indexed: click a result to explain it again."

@@ -2526,6 +2526,13 @@ class MainWindow(QMainWindow):
             self.train_dialog.model_ready.connect(self._model_ready)
             self.train_dialog.show()
 
+    def _then_click(self, news: str, to: str) -> str:
+        """The explanation panel's words after ``news``: "click a result to …" while the outfit has items, else what
+        to do first (trial EU read "click a result" with an empty outfit and no result to click)."""
+        if self.outfit_model.pks() or self.results_model.rowCount() or self._similar_to is not None:
+            return f"{news}: click a result to {to}."
+        return f"{news}. {EMPTY_OUTFIT_WORDS}"
+
     def _model_ready(self) -> None:
         """A Train or Adapt run ended: search again, and when it replaced the catalogue's model, forget
         the explanation on screen — it was the old model's (trial AQ read its 82/100 and shares beside
@@ -2533,7 +2540,7 @@ class MainWindow(QMainWindow):
         dialog = self.sender()
         if getattr(dialog, "model_replaced", False) and self.catalogue is not None \
                 and getattr(dialog, "catalogue", None) == self.catalogue.name:
-            self.explanation.clear("The catalogue has a new model: click a result to see why it matches now.")
+            self.explanation.clear(self._then_click("The catalogue has a new model", "see why it matches now"))
             if isinstance(dialog, TrainDialog) and not self._has_outfits:
                 # trained here without outfits: it learnt no matches (the heading spoke of other catalogues')
                 self._matches_learnt = False
@@ -2588,7 +2595,7 @@ class MainWindow(QMainWindow):
         What the index says of its model (another catalogue's, a file changed since) goes to the
         status bar: trial H's one click on "Re-index now" took another catalogue's model without a word."""
         if self.explanation.status.error:
-            self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
+            self.explanation.clear(self._then_click("The catalogue was re-indexed", "explain it again"))
         if report.indexed.note:
             self.statusBar().showMessage(f"Re-indexed: {note_words(report.indexed.note, report.indexed.note_way_out)}.",
                                          30000)
@@ -2704,7 +2711,7 @@ class MainWindow(QMainWindow):
             self.refresh_catalogues(select=chosen, reopen=False)
             return
         if name == current:
-            self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
+            self.explanation.clear(self._then_click("The catalogue was re-indexed", "explain it again"))
         elif current is not None and self.index_dialog is not None and not self.index_dialog.isVisible():
             # indexed in the background while you worked in another catalogue: it stays open
             items = f" ({counted(report.items, 'item')})" if report is not None else ""
