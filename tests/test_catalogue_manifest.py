@@ -208,7 +208,10 @@ def test_bad_rows_are_skipped_not_fatal(tmp_path: Path) -> None:
         handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n,Shoes,t,n,d,Red,Solid,x\n0000000077,,t,n,d,Red,Solid,x\n")
     catalogue = read_catalogue(tmp_path)
     assert len(catalogue.items) == 3
-    assert sorted(s.reason for s in catalogue.skipped) == ["duplicate id 0000000001 (products.csv line 2 is used)", "empty category", "empty id"]
+    # the left-out row says how it differs (trial EV read a row of other data as a plain duplicate)
+    assert sorted(s.reason for s in catalogue.skipped) == [
+        "duplicate id 0000000001 (products.csv line 2 is used); the row left out differs: category 'shoes', title 'n', "
+        "pattern 'Solid'", "empty category", "empty id"]
 
 
 def test_a_csv_row_with_more_or_fewer_cells_than_its_header_is_left_out_saying_why(tmp_path: Path) -> None:
@@ -383,7 +386,8 @@ def test_a_duplicate_id_keeps_the_row_whose_photo_is_there(tmp_path: Path) -> No
     assert len(catalogue.items) == 3 and by_id["0000000001"].image_path == "images/000/gone.jpg"
     assert [(s.path, s.reason) for s in catalogue.skipped] == [
         ("products.csv line 2", "duplicate id 0000000001 (products.csv line 5 is used: this row's photo "
-                                "images/000/missing.jpg is missing)")]
+                                "images/000/missing.jpg is missing); the row left out differs: category 'tops', "
+                                "title 'Striped jersey 0', pattern 'striped'")]
     # a row left out, not an item: the item is in the catalogue (trial S read it among the items skipped)
     assert {s.kind for s in catalogue.skipped} == {"metadata"} and not any(s.item_id for s in catalogue.skipped)
     # both photos there: the first row is used, the later one named as the duplicate
@@ -391,7 +395,8 @@ def test_a_duplicate_id_keeps_the_row_whose_photo_is_there(tmp_path: Path) -> No
     catalogue = read_catalogue(tmp_path)
     assert catalogue.item_by_id()["0000000001"].image_path == "images/000/missing.jpg"
     assert [(s.path, s.reason) for s in catalogue.skipped] == [
-        ("products.csv line 5", "duplicate id 0000000001 (products.csv line 2 is used)")]
+        ("products.csv line 5", "duplicate id 0000000001 (products.csv line 2 is used); the row left out differs: "
+                                "category 'shoes', title 'n', pattern 'Solid'")]
 
 
 def test_a_photo_no_row_names_is_said_once(tmp_path: Path) -> None:
@@ -699,4 +704,18 @@ def test_a_value_with_a_word_processors_hyphen_matches_its_map_key() -> None:
 
     assert value_key("T\u2011shirt") == value_key("T-shirt") == value_key("t\u2010SHIRT") == "t-shirt"
     assert value_key("T\u2014shirt") != value_key("T-shirt")  # a dash is no hyphen
+
+
+def test_an_id_a_spreadsheet_wrote_in_scientific_notation_is_named_as_such(tmp_path: Path) -> None:
+    """Trial EV: Excel's "3.00024E+08" for two ids read as one plain duplicate."""
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    lines[1:] = [line.replace(line.split(",")[0], "3.00024E+08", 1) for line in lines[1:]]
+    table.write_text("\n".join(lines) + "\n")
+    (tmp_path / "sane-mapping.json").write_text((tmp_path / "sane-mapping.json").read_text().replace(
+        '"image_template": "images/{article_id:.3}/{article_id}.jpg"', '"image_template": "images/000/0000000001.jpg"'))
+    [said] = [skip.reason for skip in read_catalogue(tmp_path).skipped if skip.reason.startswith("duplicate id")]
+    assert said.endswith("; the id is a number a spreadsheet wrote in scientific notation, its last digits lost: format "
+                         "the id column as text and export it again")
 

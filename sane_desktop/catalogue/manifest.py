@@ -784,6 +784,24 @@ def _inside_part(root: Path, written: str) -> str:
     return ""
 
 
+SCIENTIFIC = re.compile(r"[0-9](?:[.,][0-9]+)?E\+?[0-9]+", re.IGNORECASE)
+
+
+def _duplicate_words(used: ItemRecord, left: ItemRecord) -> str:
+    """What a duplicate id's left-out row says otherwise than the row used ("" when nothing: a row written twice),
+    and an id a spreadsheet wrote in scientific notation, its digits lost (trial EV's "3.00024E+08" twice read as
+    one plain duplicate)."""
+    fields = [("category", used.category, left.category), ("title", used.title, left.title),
+              *((f"{name}", used.attributes.get(name, ""), left.attributes.get(name, ""))
+                for name in sorted(set(used.attributes) | set(left.attributes)))]
+    differs = [f"{name} {theirs!r}" for name, ours, theirs in fields if ours != theirs][:3]
+    said = f"; the row left out differs: {', '.join(differs)}" if differs else ""
+    if SCIENTIFIC.fullmatch(used.item_id):
+        said += ("; the id is a number a spreadsheet wrote in scientific notation, its last digits lost: format the "
+                 "id column as text and export it again")
+    return said
+
+
 def _filed_otherwise(items: list[tuple[ItemRecord, str, str]], table: str) -> Skip | None:
     """One note for the photos filed in a folder named as another of the catalogue's categories than their row
     gives ((item, its raw category, its row's place) each), where the photos are filed by category (most lie in a
@@ -879,10 +897,12 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             # a row left out, not an item: the item is indexed from the other row (trial S read it among
             # the items skipped, and counted once too many)
             if (root / catalogue.items[at].image_path).is_file() or not (root / item.image_path).is_file():
-                catalogue.skipped.append(Skip("", where, f"duplicate id {item_id} ({kept_where} is used)", "metadata"))
+                catalogue.skipped.append(Skip("", where, f"duplicate id {item_id} ({kept_where} is used)"
+                                                         f"{_duplicate_words(catalogue.items[at], item)}", "metadata"))
                 continue
             catalogue.skipped.append(Skip("", kept_where, f"duplicate id {item_id} ({where} is used: this row's "
-                                          f"photo {catalogue.items[at].image_path} is missing)", "metadata"))
+                                          f"photo {catalogue.items[at].image_path} is missing)"
+                                          f"{_duplicate_words(item, catalogue.items[at])}", "metadata"))
             catalogue.items[at] = item
             kept[item_id] = (at, where, raw_category)
             if mapping.category_map and value_key(kept_raw) not in mapping.category_map:
