@@ -297,6 +297,15 @@ def test_a_folder_indexed_already_is_named_as_its_catalogue_and_looked_at_again(
                         timeout=60000)
         rows = {table.item(n, 0).text(): table.cellWidget(n, 2) for n in range(table.rowCount())}
         assert rows["Jewellery"].currentData() == "bags"
+        # a name typed, the field kept: the table follows it once the typing pauses (trial EU: only on leaving it)
+        dialog.name.setFocus()
+        dialog.name.selectAll()
+        QTest.keyClicks(dialog.name, "summer")
+        qtbot.waitUntil(lambda: dialog._planned == (str(root), "summer") and table.rowCount() > 0
+                        and not dialog._inspecting.busy, timeout=60000)
+        assert dialog.name.hasFocus()
+        rows = {table.item(n, 0).text(): table.cellWidget(n, 2) for n in range(table.rowCount())}
+        assert rows["Jewellery"].currentData() == "general"  # "spring"'s choice was spring's, not a pick made here
     finally:
         runner.shutdown()
 

@@ -162,6 +162,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._start_when_planned = False  # Start was clicked while the plan was being made again
         self.name.textEdited.connect(self._name_edited)
         self.name.editingFinished.connect(self._plan_for_the_name)
+        # and once the typing pauses: the table showed the other name's plan while one decided (trial EU)
+        self._typed_name_pause = timer(self, TYPING_PAUSE_MS)
+        self._typed_name_pause.timeout.connect(self._plan_for_the_name)
+        self.name.textEdited.connect(lambda _text: self._typed_name_pause.start())
         # a name that cannot name a catalogue is said as it is typed, and Start waits for a good one (a
         # trial learnt it only from Start, and the red "Failed" line stayed once the name was fixed)
         self.name_problem = plain_label()
