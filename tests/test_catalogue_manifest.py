@@ -434,6 +434,25 @@ def test_an_outfit_whose_rows_come_back_after_another_outfits_is_left_out_and_sa
               "outfit's between them — two outfits with one id? give each its own id, or put its rows together")]
 
 
+def test_a_look_columns_marker_for_no_look_makes_no_outfit(tmp_path: Path) -> None:
+    """Trial EW marked the products in no look "-", "n/a" or "0" in the product sheet's look column: each marker became
+    an outfit of unrelated products, unsaid, and fed training and the questions. A placeholder is no look; a "look"
+    holding more items than any outfit is said and left out."""
+    written = write_manifest_catalogue(tmp_path, n_items=40, n_outfits=0)
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    looks = ["L1", "L1", "-", "n/a", "NONE", "L2", "L2", "L2"] + ["0"] * 32
+    table.write_text("\n".join([lines[0] + ",look", *(f"{line},{look}" for line, look in zip(lines[1:], looks))])
+                     + "\n")
+    mapping = dict(written["mapping"], outfits={"table": "products.csv", "outfit_id": "look", "item_id": "article_id"})
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    catalogue = read_catalogue(tmp_path)
+    assert sorted(o.outfit_id for o in catalogue.outfits) == ["L1", "L2"]
+    said = [(skip.item_id, skip.reason) for skip in catalogue.skipped if skip.kind == "outfit"]
+    assert said == [("0", "outfit dropped: 32 items, more than an outfit holds (30): a marker for items in no outfit? "
+                          "leave their cell empty")]
+
+
 def test_an_outfits_table_sorted_by_another_column_keeps_its_outfits(tmp_path: Path) -> None:
     """Trial EV sorted MANGO's outfits table by item, as a spreadsheet's sort leaves it: every outfit's rows were
     scattered and all 7,842 were dropped as "two outfits with one id?". A table whose outfits are mostly scattered is

@@ -42,6 +42,7 @@ from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_f
 from sane_desktop.catalogue.types import (WESTERN_WINDOWS, Catalogue, ItemRecord, OutfitRecord, Skip, category_name,
                                          not_utf8, reads_as, table_text, value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, meant_photos, photo_files, unlisted_photos
+from sane_desktop.catalogue.vocabulary import is_placeholder
 
 MISSING_IMAGE_POLICIES = ("report", "count")
 # bounds on what an untrusted mapping may ask for
@@ -958,6 +959,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
 
 # more than this share of the outfits of two or more rows scattered: the table is not grouped by outfit at all
 UNGROUPED_SHARE = 0.5
+OUTFIT_ITEMS_AT_MOST = 30  # distinct items an outfit holds at most (MANGO's largest: 15; Polyvore's: 19)
 
 
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
@@ -981,6 +983,12 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             named = "" if mapping.outfit_id_column in row.wrong or row.shape else outfit_id
             catalogue.skipped.append(Skip(named, row.where(mapping.outfits_table, number), f"row left out: {wrong}",
                                           "outfit"))
+            continue
+        if outfit_id and is_placeholder(outfit_id):  # "-", "n/a", "none": no look (trial EW: an outfit of strangers)
+            if not in_product_sheet:
+                catalogue.skipped.append(Skip("", row.where(mapping.outfits_table, number),
+                                              f"row left out: outfit id {outfit_id!r} is a placeholder, no outfit",
+                                              "outfit"))
             continue
         if not outfit_id or not item_id:
             if item_id and not outfit_id and in_product_sheet:
@@ -1011,6 +1019,14 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
                                     f"not grouped by outfit ({len(split)} outfit(s) with rows in several places, "
                                     f"as a table sorted by another column): each outfit read by its id", "value"))
         runs = {}
+    # more items than any outfit holds: a marker for "in no look" ("0"), not a look (trial EW)
+    for outfit_id in [key for key, outfit in outfits.items() if len(set(outfit.item_ids)) > OUTFIT_ITEMS_AT_MOST]:
+        count = len(set(outfits.pop(outfit_id).item_ids))
+        runs.pop(outfit_id, None)
+        catalogue.skipped.append(Skip(outfit_id, mapping.outfits_table,
+                                      f"outfit dropped: {count} items, more than an outfit holds "
+                                      f"({OUTFIT_ITEMS_AT_MOST}): a marker for items in no outfit? leave their cell "
+                                      "empty", "outfit"))
     for outfit_id, places in runs.items():
         if len(places) > 1:
             del outfits[outfit_id]
