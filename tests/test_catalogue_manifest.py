@@ -721,8 +721,14 @@ def test_a_value_with_a_word_processors_hyphen_matches_its_map_key() -> None:
     in text that looks the same."""
     from sane_desktop.catalogue.types import value_key
 
+    from sane_desktop.catalogue.types import category_name
+
     assert value_key("T\u2011shirt") == value_key("T-shirt") == value_key("t\u2010SHIRT") == "t-shirt"
     assert value_key("T\u2014shirt") != value_key("T-shirt")  # a dash is no hyphen
+    # and one category (trial EW: "T‑shirt", "T\u00adshirt" and "T-shirt" were three that print alike)
+    assert category_name("T\u2011shirt") == category_name("T-shirt") == "T-shirt"
+    assert category_name("T\u00adshirt") == category_name("T\u200bshirt") == "Tshirt"  # (a soft hyphen shows nothing)
+    assert category_name("👩\u200d👧 looks") == "👩\u200d👧 looks"  # a joiner inside an emoji stays
 
 
 def test_an_id_a_spreadsheet_wrote_in_scientific_notation_is_named_as_such(tmp_path: Path) -> None:

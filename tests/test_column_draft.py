@@ -90,6 +90,12 @@ def test_excels_western_csv_is_drafted_in_its_encoding_and_read_with_it(tmp_path
     (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(draft.document), encoding="utf-8")
     with pytest.raises(CatalogueError, match=r"artikel.csv: not cp1252 text \(line 26: byte 0x81 .*check the mapping"):
         read_catalogue(tmp_path, validate_images=False)
+    # UTF-8 text under "cp1252": refused, not garbled unsaid (trial EW read "PantalÃ³n")
+    (tmp_path / "artikel.csv").write_text((tmp_path / "artikel.csv").read_bytes()[:-len(b"A9999;x\x81;Hosen;rot;1\n")]
+                                          .decode("cp1252"), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"artikel.csv: UTF-8 text \(it has grün\), but the mapping reads it as "
+                                             r"cp1252, which would garble those: remove items.encoding from the mapping"):
+        read_catalogue(tmp_path, validate_images=False)
     for wrong in ("klingon", "rot13", 7):
         bad = dict(draft.document, items={**draft.document["items"], "encoding": wrong})
         (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(bad), encoding="utf-8")

@@ -40,7 +40,7 @@ from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, read_js
 from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_file, read_regular_file, resolve_inside,
                                              unicode_twin, url_scheme, windows_absolute)
 from sane_desktop.catalogue.types import (WESTERN_WINDOWS, Catalogue, ItemRecord, OutfitRecord, Skip, category_name,
-                                         not_utf8, reads_as, table_text, value_key)
+                                         first_words_in, not_utf8, reads_as, table_text, value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, meant_photos, photo_files, unlisted_photos
 from sane_desktop.catalogue.vocabulary import is_placeholder
 
@@ -580,9 +580,19 @@ def legacy_encoding(root: Path, relative: str) -> str:
     return ""
 
 
-def _decoded(raw: bytes, encoding: str, relative: str) -> str:
+def _decoded(raw: bytes, encoding: str, relative: str, encoding_key: str = "") -> str:
     """``raw`` in the mapping's ``encoding`` (a byte-order mark of its own dropped); a byte it has no character
-    for is an error naming its line."""
+    for is an error naming its line, and so is UTF-8 text with characters outside ASCII under another encoding:
+    read so it is garbled ("PantalÃ³n"), unsaid (trial EW)."""
+    if not raw.isascii() and not codecs.lookup(encoding).name.startswith("utf"):
+        try:
+            utf8 = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            utf8 = ""
+        if utf8:
+            words = ", ".join(first_words_in(utf8))
+            raise CatalogueError(f"{relative}: UTF-8 text (it has {words}), but the mapping reads it as {encoding}, "
+                                 f"which would garble those: remove {encoding_key or 'its encoding'} from the mapping")
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as error:
@@ -631,7 +641,7 @@ def read_table(root: Path, relative: str, required: dict[str, str], encoding: st
         try:
             raw = read_regular_file(path)  # a pipe in a table's place blocked (trial BO)
             # UTF-8, or UTF-16 (a spreadsheet's "Unicode Text", with or without its BOM), or the mapping's encoding
-            text = _decoded(raw, encoding, relative) if encoding else table_text(raw)
+            text = _decoded(raw, encoding, relative, encoding_key) if encoding else table_text(raw)
             # the csv module refuses a cell over 128 KiB, which failed a trial's whole import for one
             # long description: the file is in memory already, so a cell may be as long as the file
             csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))

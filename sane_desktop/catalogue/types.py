@@ -274,8 +274,14 @@ def category_name(text: str) -> str:
     """A category as written in a table or a folder's name, in one form: Unicode NFC, runs of spaces as
     one, ends stripped of spaces and invisible characters (trial T: a Mac's decomposed "é" made a second
     "Faldas café" that looked like the first, and a folder "Bolsos " kept its space in every message);
-    "" when nothing in it shows."""
-    return written_form(text)
+    "" when nothing in it shows. Inside it, a soft hyphen, zero-width space, word joiner or byte-order mark (which
+    show nothing) is dropped, and a word processor's hyphen (U+2010, U+2011), a minus sign or a full-width hyphen is
+    the hyphen: trial EW's "T‑shirt" and "T\u00adshirt" beside "T-shirt" were three categories that print alike."""
+    return written_form(text.translate(_INSIDE))
+
+
+_INSIDE = str.maketrans({**{invisible: None for invisible in "\u00ad\u200b\u2060\ufeff"},
+                         **{dash: "-" for dash in "\u2010\u2011\u2212\ufe63\uff0d"}})
 
 
 def value_key(text: str) -> str:
@@ -286,11 +292,8 @@ def value_key(text: str) -> str:
     are hyphens written as a word processor's (U+2010, U+2011), a minus sign or a full-width hyphen.
     Turkish's capital dotted İ is read as the letter i it capitalises ("İÇ GİYİM" is "iç giyim")."""
     # a capital dotted İ folds to "i" + a combining dot: "İç giyim" is "iç giyim" written in capitals (trial CN);
-    # a word processor's hyphens are the hyphen ("T‑shirt" with U+2011 missed the map's "T-shirt": trial EV)
-    return category_name(text).casefold().replace("i\u0307", "i").translate(_HYPHENS)
-
-
-_HYPHENS = str.maketrans({dash: "-" for dash in "\u2010\u2011\u2212\ufe63\uff0d"})
+    # a word processor's hyphens are the hyphen (category_name: "T‑shirt" missed the map's "T-shirt", trial EV)
+    return category_name(text).casefold().replace("i\u0307", "i")
 
 
 def spelled_as(name: str, names: Sequence[str]) -> str:
