@@ -503,9 +503,15 @@ def test_outfit_ids_written_otherwise_than_the_items_are_named(tmp_path: Path) -
     assert f"{int(first)}.0 (unknown item; the catalogue has {first})" in dropped
     said = [skip for skip in catalogue.skipped if "written another way" in skip.reason]
     count = len({item_id for ids in written["outfits"].values() for item_id in ids})
-    assert len(said) == 1 and said[0].path == "products.csv" and said[0].reason.startswith(
+    assert len(said) == 1 and said[0].path == "outfits.csv" and said[0].reason.startswith(
         f"{count} item id(s) in the outfits are the items' ids written another way")
     assert "items.id_width" in said[0].reason
+    # other spellings a sheet or a word processor makes (trial EW): each names the item it likely is
+    from sane_desktop.catalogue import id_written_alike
+
+    for written in ("43063724\u2011OR", "43063724-OR\u200b", "43063724_or", "043063724-or"):
+        assert id_written_alike(written) == id_written_alike("43063724-OR"), written
+    assert id_written_alike("0378447003.00") == id_written_alike("378447003")
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".ndjson"])
@@ -744,3 +750,12 @@ def test_an_id_a_spreadsheet_wrote_in_scientific_notation_is_named_as_such(tmp_p
     assert said.endswith("; the id is a number a spreadsheet wrote in scientific notation, its last digits lost: format "
                          "the id column as text and export it again")
 
+
+
+def test_a_row_naming_its_photo_with_another_image_suffix_names_the_photo() -> None:
+    """Trial EW: a row's "photos/x.jpg" for photos/x.jpeg (or ".png" for ".jpg") got no hint, and the photo was said
+    "named by none of its rows"."""
+    from sane_desktop.catalogue.unlisted import meant_photos
+
+    assert meant_photos(["photos/x.jpeg", "photos/y.jpg", "other/y.jpeg"], ["photos/x.jpg", "photos/y.png"]) == {
+        "photos/x.jpeg": "photos/x.jpg", "photos/y.jpg": "photos/y.png"}

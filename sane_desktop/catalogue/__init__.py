@@ -8,6 +8,7 @@ and the item-disjoint ``generated-disjoint``, :mod:`sane_desktop.catalogue.quest
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ from sane_desktop.catalogue.metadata_stamp import first_change, metadata_stamp
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
 from sane_desktop.catalogue.storable import make_storable
-from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, is_text, shown, value_key
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, category_name, is_text, shown, value_key
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_missing_items", "read_catalogue"]
@@ -32,11 +33,12 @@ MIN_OUTFIT_ITEMS = 2
 
 def id_written_alike(item_id: str) -> str:
     """An id as a spreadsheet or a script may have rewritten it, folded: letter case, a float's ``.0``
-    (pandas writes an int column with a blank as floats) and leading zeros (a number column drops them).
+    (pandas writes an int column with a blank as floats), leading zeros (a number column drops them), invisible
+    characters, a word processor's hyphen or an underscore for a hyphen.
     Only to say which known id an unknown one likely is: ids are matched as written."""
-    folded = item_id.strip().casefold()
-    if folded.endswith(".0") and folded[:-2].isdigit():
-        folded = folded[:-2]
+    # (invisible characters and a word processor's hyphens as a category's; "_" for "-": trial EW's spellings)
+    folded = category_name(item_id).casefold().replace("_", "-")
+    folded = re.sub(r"(?<=[0-9])\.0+$", "", folded)  # pandas' "123.0", a sheet's "123.00"
     return folded.lstrip("0") or folded
 
 
@@ -108,7 +110,7 @@ def prune_missing_items(catalogue: Catalogue) -> None:
     catalogue.outfits = kept_outfits
     if written_otherwise:
         example, known_as = next(iter(sorted(written_otherwise.items())))
-        catalogue.skipped.append(Skip("", catalogue.metadata_file, (
+        catalogue.skipped.append(Skip("", catalogue.outfits_file or catalogue.metadata_file, (
             f"{len(written_otherwise)} item id(s) in the outfits are the items' ids written another way (letter case, "
             f"leading zeros or a '.0': {example!r} is {known_as!r} among the items): ids are matched as written; write "
             "them alike in both tables (zeros a number column dropped: items.id_width in the mapping pads them)"),

@@ -1055,5 +1055,6 @@ def read_manifest_catalogue(root: Path, mapping_path: Path | None = None) -> Cat
     catalogue.text_fields = ("title", "description", *mapping.text_columns)
     _read_items(root, mapping, catalogue)
     if mapping.outfits_table:
+        catalogue.outfits_file = mapping.outfits_table
         _read_outfits(root, mapping, catalogue)
     return catalogue

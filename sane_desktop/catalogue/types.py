@@ -219,6 +219,7 @@ class Catalogue:
     # the file the items' labels were read from (a manifest's table, Polyvore's metadata JSON; ""
     # for a folder tree): a note on a value names it, as a row's problem names its line
     metadata_file: str = ""
+    outfits_file: str = ""  # the file its outfits were read from, when another ("": none, or the same)
     # free text columns mined for descriptive words (besides title and description)
     text_fields: tuple[str, ...] = ("title", "description")
     # item ids left out on purpose (a mapping's exclude_categories): an outfit naming one says so, not "unknown item"

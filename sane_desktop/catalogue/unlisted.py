@@ -39,7 +39,8 @@ def photo_files(root: Path) -> list[str]:
 def meant_photos(unnamed: Collection[str], written: Collection[str]) -> dict[str, str]:
     """The photos of ``unnamed`` (relative POSIX paths no row names) that a row's ``written`` path (one naming no
     file) surely means, photo -> that path: the same path but for letter case or Unicode form, the same file name in
-    another folder, or the name without its suffix, where one photo alone fits. A refused or missing row's photo
+    another folder, the name without its suffix or with another image suffix (".jpg" for ".jpeg"), where one photo
+    alone fits. A refused or missing row's photo
     was also said "named by none of its rows" (trial EV: 10 of 10), which would have a user add rows it has."""
     def fold(text: str) -> str:  # (a web address's "%20" for a space too)
         return unicodedata.normalize("NFC", unquote(text)).casefold()
@@ -47,15 +48,19 @@ def meant_photos(unnamed: Collection[str], written: Collection[str]) -> dict[str
     by_path: dict[str, list[str]] = {}
     by_name: dict[str, list[str]] = {}
     by_stem: dict[str, list[str]] = {}
+    by_path_stem: dict[str, list[str]] = {}  # "photos/x" for photos/x.jpeg: a row's "photos/x.jpg" (trial EW)
     for photo in unnamed:
         by_path.setdefault(fold(photo), []).append(photo)
         by_name.setdefault(fold(PurePosixPath(photo).name), []).append(photo)
         by_stem.setdefault(fold(PurePosixPath(photo).stem), []).append(photo)
+        by_path_stem.setdefault(fold(PurePosixPath(photo).with_suffix("").as_posix()), []).append(photo)
     meant: dict[str, str] = {}
     for path in written:
         name = PurePosixPath(path).name
+        suffixed = PurePosixPath(path).suffix.lower() in IMAGE_SUFFIXES
         for found in (by_path.get(fold(path)), by_name.get(fold(name)),
-                      by_stem.get(fold(name)) if PurePosixPath(path).suffix.lower() not in IMAGE_SUFFIXES else None):
+                      by_path_stem.get(fold(PurePosixPath(path).with_suffix("").as_posix())) if suffixed else None,
+                      None if suffixed else by_stem.get(fold(name))):
             if found is not None:
                 if len(found) == 1:
                     meant.setdefault(found[0], path)
