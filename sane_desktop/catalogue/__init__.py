@@ -21,7 +21,7 @@ from sane_desktop.catalogue.metadata_stamp import first_change, metadata_stamp
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
 from sane_desktop.catalogue.storable import make_storable
-from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, category_name, is_text, shown, value_key
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, category_name, is_text, shown, singular_key
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_missing_items", "read_catalogue"]
@@ -136,12 +136,6 @@ def prune_missing_items(catalogue: Catalogue) -> None:
     catalogue.compatibility = [q for q in catalogue.compatibility if usable("compatibility", q, q.item_ids)]
 
 
-def _spelling_key(category: str) -> str:
-    """A category's letters and digits only, folded, a final "s" off: "T-shirts", "tshirts" and "T shirt" alike."""
-    letters = "".join(char for char in value_key(category) if char.isalnum())
-    return letters[:-1] if letters.endswith("s") and len(letters) > 3 else letters
-
-
 def look_alike_categories(catalogue: Catalogue) -> list[Skip]:
     """A note for each group of categories that look like one written two ways ("tshirts" and "t-shirts", "Dress"
     and "Dresses"): kept apart — which way is meant is the person's call — and said, with the way to join them (a
@@ -149,7 +143,7 @@ def look_alike_categories(catalogue: Catalogue) -> list[Skip]:
     category, unsaid)."""
     groups: dict[str, Counter[str]] = {}
     for item in catalogue.items:
-        groups.setdefault(_spelling_key(item.category), Counter())[item.category] += 1
+        groups.setdefault(singular_key(item.category), Counter())[item.category] += 1
     notes = []
     for names in groups.values():
         if len(names) > 1:

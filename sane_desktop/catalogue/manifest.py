@@ -40,7 +40,8 @@ from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, read_js
 from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_file, read_regular_file, resolve_inside,
                                              unicode_twin, url_scheme, windows_absolute)
 from sane_desktop.catalogue.types import (WESTERN_WINDOWS, Catalogue, ItemRecord, OutfitRecord, Skip, category_name,
-                                         first_words_in, not_utf8, reads_as, table_text, value_key)
+                                         first_words_in, not_utf8, reads_as, singular_key, table_text,
+                                         value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, meant_photos, photo_files, unlisted_photos
 from sane_desktop.catalogue.vocabulary import is_placeholder
 
@@ -818,14 +819,14 @@ def _filed_otherwise(items: list[tuple[ItemRecord, str, str]], table: str) -> Sk
     gives ((item, its raw category, its row's place) each), where the photos are filed by category (most lie in a
     folder named as their own): trial EV's sneaker in Shoes/ read "Tops" in the table and was searched as a top,
     unsaid. The table's category is used; which is right is the person's call."""
-    def keys(item: ItemRecord, raw: str) -> set[str]:
-        return {value_key(raw), value_key(item.category)}
+    def keys(item: ItemRecord, raw: str) -> set[str]:  # (a folder "dresses/" for rows "Dress": trial EW)
+        return {singular_key(raw), singular_key(item.category)}
 
     known = set().union(*(keys(item, raw) for item, raw, _where in items)) if items else set()
     own = otherwise = 0
     found: list[str] = []
     for item, raw, where in items:
-        folders = [value_key(part) for part in PurePosixPath(item.image_path).parts[:-1]]
+        folders = [singular_key(part) for part in PurePosixPath(item.image_path).parts[:-1]]
         if keys(item, raw) & set(folders):
             own += 1
             continue

@@ -285,6 +285,17 @@ _INSIDE = str.maketrans({**{invisible: None for invisible in "\u00ad\u200b\u2060
                          **{dash: "-" for dash in "\u2010\u2011\u2212\ufe63\uff0d"}})
 
 
+def singular_key(text: str) -> str:
+    """A category's name as one spelled two ways compares: its letters and digits only, folded, an English plural
+    made singular ("T-Shirts", "tshirt"; "Dresses", "dress"; "Accessories", "accessory")."""
+    letters = "".join(char for char in value_key(text) if char.isalnum())
+    if len(letters) > 4 and letters.endswith("ies"):
+        return letters[:-3] + "y"
+    if len(letters) > 4 and letters.endswith(("sses", "shes", "ches", "xes")):
+        return letters[:-2]
+    return letters[:-1] if len(letters) > 3 and letters.endswith("s") and not letters.endswith("ss") else letters
+
+
 def value_key(text: str) -> str:
     """How a table's value is matched against a mapping's value map (``category_map``, an attribute's
     ``map``, ``exclude_categories``): Unicode NFC, runs of spaces as one, ends stripped, case folded.
