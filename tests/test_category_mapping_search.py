@@ -7,6 +7,7 @@ general-space cosine; explanations use the space the score used; a changed user 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -712,5 +713,11 @@ def test_indexing_a_folder_indexed_under_another_name_says_it_makes_a_second_cat
     err = capsys.readouterr().err
     assert "note: this folder is indexed already as “spring”: this run makes another catalogue of it, “closet” " \
            "(--name spring updates “spring” instead)" in err
+    assert main(["--index-home", str(home), "import", str(closet["root"]), "--name", "autumn"]) == 0
+    capsys.readouterr()
     assert main(["--index-home", str(home), "index", str(closet["root"]), *common]) == 0  # "closet" is one of them now
     assert "indexed already" not in capsys.readouterr().err
+    shutil.rmtree(home / "closet")
+    assert main(["--index-home", str(home), "import", str(closet["root"])]) == 0  # import says it too (trial EW)
+    assert "note: this folder is indexed already as “autumn” and “spring”: this run makes another catalogue of it, " \
+           "“closet” (--name autumn updates “autumn” instead)" in capsys.readouterr().err

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, printable
+from sane_desktop.cli import add_json_flag, printable, say
 from sane_desktop.service.titles import counted, saved_outfit_words
 from sane_desktop.service.values import SkippedFile
 
@@ -33,12 +34,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.progress import TqdmProgress
     from sane_desktop.service import building
 
+    if args.name is None and args.db is None:  # (trial EW: index said it, import did not)
+        say_second_catalogue(args.catalogue)
     progress = TqdmProgress()
     try:
         return building.import_folder(args.catalogue, args.name, args.db, args.mapping, progress=progress,
                                       replace=args.replace)
     finally:
         progress.close()
+
+
+def say_second_catalogue(root: Any) -> None:
+    """A note when the folder, named by its own name, is the source of catalogues of other names only: this run
+    makes another catalogue of it (trial EU renamed one, then indexed its folder again and had two)."""
+    from pathlib import Path
+
+    from sane_desktop.service.catalogues import Catalogues
+
+    folder = Path(root).expanduser()
+    others = Catalogues().built_from(folder)
+    if others and folder.resolve().name not in others:
+        names = " and ".join(f"“{name}”" for name in others)
+        say(f"note: this folder is indexed already as {names}: this run makes another catalogue of it, "
+            f"“{folder.resolve().name}” (--name {shlex.quote(others[0])} updates “{others[0]}” instead)")
 
 
 def render(result: dict[str, Any]) -> str:

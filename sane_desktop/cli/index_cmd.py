@@ -9,8 +9,8 @@ from typing import Any
 from sane_desktop.cli import (
     MAX_BATCH, MAX_WORKERS, add_json_flag, device_arg, folder_arg, path_arg, printable, say, whole_number,
 )
-from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines, skipped_lines,
-                                         value_lines)
+from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines,
+                                         say_second_catalogue, skipped_lines, value_lines)
 from sane_desktop.service.titles import counted, sort_key
 
 
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     category_map = read_category_map(args.category_map) if args.category_map is not None else None
     budget = building.memory_budget_bytes(args.memory_budget) if args.memory_budget is not None else None
     if args.name is None and args.index_dir is None and args.db is None:
-        _say_second_catalogue(args.catalogue)
+        say_second_catalogue(args.catalogue)
     progress = TqdmProgress(enabled=not args.json)
     try:
         report = building.index_folder(args.catalogue, args.name, args.model, db_url=args.db,
@@ -97,21 +97,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if summary.get("note"):
         say(f"note: {summary['note']}")
     return summary
-
-
-def _say_second_catalogue(root: Any) -> None:
-    """A note when the folder, named by its own name, is the source of catalogues of other names only: this run
-    makes another catalogue of it (trial EU renamed one, then indexed its folder again and had two)."""
-    from pathlib import Path
-
-    from sane_desktop.service.catalogues import Catalogues
-
-    folder = Path(root).expanduser()
-    others = Catalogues().built_from(folder)
-    if others and folder.resolve().name not in others:
-        names = " and ".join(f"“{name}”" for name in others)
-        say(f"note: this folder is indexed already as {names}: this run makes another catalogue of it, "
-            f"“{folder.resolve().name}” (--name {shlex.quote(others[0])} updates “{others[0]}” instead)")
 
 
 LISTED = 12  # names a summary line lists before "… and N more"
