@@ -537,6 +537,18 @@ def test_a_json_lines_table_reads_as_its_json_list_does(tmp_path: Path, suffix: 
     table.write_text(table.read_text() + '{"article_id": "0000000099", "group_name": \n')
     with pytest.raises(CatalogueError, match=rf"products{suffix}: line 8 is not JSON .*one object a line"):
         read_catalogue(lines)
+    # keys written otherwise than the mapping's are read as a CSV header's are (trial EW), each said
+    table.write_text("\n".join(json.dumps({("Article_ID" if k == "article_id" else "group_name " if k == "group_name"
+                                            else k): v for k, v in row.items()}) for row in rows) + "\n")
+    again = read_catalogue(lines)
+    assert [(i.item_id, i.category) for i in again.items] == [(i.item_id, i.category) for i in expected.items]
+    assert any("column 'Article_ID' read as 'article_id'" in note.reason for note in again.notes)
+    # an object a line under a .json name: said what it is
+    table.rename(lines / "products.json")
+    mapping["items"]["table"] = "products.json"
+    (lines / "sane-mapping.json").write_text(json.dumps(mapping))
+    with pytest.raises(CatalogueError, match=r"it holds one JSON object a line \(JSON Lines\): name it .jsonl"):
+        read_catalogue(lines)
 
 
 def test_a_header_written_otherwise_or_under_a_title_reads_and_says_so(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import json
 import re
 import string
 import unicodedata
@@ -452,6 +453,28 @@ def _near_columns(header: list[str], required: dict[str, str], notes: list[str] 
     return named
 
 
+def _near_keys(rows: list[Row], required: dict[str, str], notes: list[str] | None) -> list[Row]:
+    """A JSON table's rows with each key that is a required column written otherwise named as the mapping names it
+    (:func:`_near_columns`, over the keys the rows use): trial EW's "SKU", "family " were refused where a CSV header
+    of the same names was read."""
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    named = _near_columns(keys, required, notes)
+    renamed = {old: new for old, new in zip(keys, named) if old != new}
+    if not renamed:
+        return rows
+    return [Row({renamed.get(key, key): value for key, value in row.items()},
+                {renamed.get(key, key): value for key, value in row.wrong.items()}, row.shape, row.line) for row in rows]
+
+
+def _json_lines_within(path: Path) -> bool:
+    """Whether the file's first two non-blank lines are each a JSON object: JSON Lines under a .json name."""
+    try:
+        lines = [line for line in read_regular_file(path).decode("utf-8-sig").splitlines() if line.strip()][:2]
+        return len(lines) == 2 and all(isinstance(json.loads(line), dict) for line in lines)
+    except (OSError, ValueError):
+        return False
+
+
 def _describe_header(columns: list[str], delimiter: str) -> str:
     names = ", ".join(repr(column) for column in columns[:8]) + (", ..." if len(columns) > 8 else "")
     return f"the header, split on {delimiter!r}, has {len(columns)} column(s): {names}"
@@ -626,17 +649,22 @@ def read_table(root: Path, relative: str, required: dict[str, str], encoding: st
     if encoding and (path.suffix.lower() == ".json" or path.suffix.lower() in JSON_LINES_SUFFIXES):
         raise CatalogueError(f"{relative}: {encoding_key or 'encoding'} is for CSV tables: a JSON file is UTF-8")
     if path.suffix.lower() == ".json":
-        data = load_json_strict(path, relative)
+        try:
+            data = load_json_strict(path, relative)
+        except CatalogueError as error:  # an object a line under a .json name (trial EW): said what it is
+            if "Extra data" in str(error) and _json_lines_within(path):
+                raise CatalogueError(f"{error}: it holds one JSON object a line (JSON Lines): name it .jsonl") from None
+            raise
         if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
             raise CatalogueError(f"{relative}: expected a JSON list of objects")
-        rows = [_json_row(row) for row in data]
+        rows = _near_keys([_json_row(row) for row in data], required, notes)
         columns: set[str] = set().union(*(row.keys() for row in rows)) if rows else set()
     elif path.suffix.lower() in JSON_LINES_SUFFIXES:  # one object a line (trial EV's was split on commas as a CSV)
         entries = read_json_lines(path, relative)
         other = next((number for number, value in entries if not isinstance(value, dict)), None)
         if other is not None:
             raise CatalogueError(f"{relative}: line {other} is no JSON object; a JSON Lines table holds one object a line")
-        rows = [_json_row(value, number) for number, value in entries]
+        rows = _near_keys([_json_row(value, number) for number, value in entries], required, notes)
         columns = set().union(*(row.keys() for row in rows)) if rows else set()
     else:
         try:
