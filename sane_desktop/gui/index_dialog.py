@@ -593,8 +593,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self.keep_whole()  # placed over its window: kept on the screen
-        if self.focusWidget() is None or self.focusWidget() is self.scroller:
-            self.folder.setFocus(Qt.FocusReason.ActiveWindowFocusReason)  # typing goes to the folder
+        # typing goes to the folder, also in a dialog brought back whose Cancel was clicked (it kept the keyboard
+        # on that button, and a path typed after Ctrl+O went nowhere)
+        if self.focusWidget() in (None, self.scroller, self.cancel_button, self.start_button) and not self.running:
+            self.folder.setFocus(Qt.FocusReason.ActiveWindowFocusReason)
 
     def table_height(self, rows: int) -> int:
         """The mapping table's height (px) that shows its header and its first ``rows`` rows whole
