@@ -781,3 +781,22 @@ def test_categories_compare_by_their_singular() -> None:
     assert singular_key("T-Shirts") == singular_key("tshirt") == "tshirt"
     assert singular_key("Accessories") == "accessory" and singular_key("Bags") == singular_key("bag")
     assert singular_key("Trousers") == singular_key("Trouser") and singular_key("Glass") == "glass"
+
+
+def test_a_value_outside_the_category_map_in_two_unicode_forms_is_said_once(tmp_path: Path) -> None:
+    """Trial EW read two lines "category 'Pantalón' on 1 row(s) is not in items.category_map", printed alike (its
+    composed and decomposed forms), for one category."""
+    import unicodedata
+
+    write_manifest_catalogue(tmp_path, n_items=4, n_outfits=0)
+    table = tmp_path / "products.csv"
+    rows = list(csv.DictReader(table.open()))
+    for row, value in zip(rows, [unicodedata.normalize("NFC", "Pantalón"), unicodedata.normalize("NFD", "Pantalón")]):
+        row["group_name"] = value
+    with table.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    said = [n.reason for n in read_catalogue(tmp_path).notes if "is not in items.category_map" in n.reason]
+    assert len(said) == 1 and "on 2 row(s)" in said[0], said
+

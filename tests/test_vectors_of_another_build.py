@@ -44,7 +44,7 @@ def _rewrite_code(home: Path, value: str | None) -> None:
 
 
 @pytest.mark.parametrize("recorded, says", [
-    ("fedcba9876543210", "built by another build of SANE Desktop (sane-desktop"),
+    ("fedcba9876543210", "built by another build of SANE Desktop of this same version (sane-desktop"),
     (None, "built before SANE Desktop recorded the code that computes its vectors"),
 ])
 def test_another_builds_index_is_refused_then_embedded_again(

@@ -946,12 +946,12 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             catalogue.items[at] = item
             kept[item_id] = (at, where, raw_category)
             if mapping.category_map and value_key(kept_raw) not in mapping.category_map:
-                unmapped[kept_raw] -= 1
+                unmapped[category_name(kept_raw)] -= 1
         else:
             kept[item_id] = (len(catalogue.items), where, raw_category)
             catalogue.items.append(item)
         if mapping.category_map and value_key(raw_category) not in mapping.category_map:
-            unmapped[raw_category] += 1
+            unmapped[category_name(raw_category)] += 1  # (one note for "Pantalón" in both Unicode forms: trial EW)
         if value_key(raw_category) not in mapping.category_map:
             spellings.setdefault(item.category, set()).add(raw_category)
     # values one category by letter case, spaces or invisible characters: said, as a folder tree says its folders

@@ -389,6 +389,9 @@ def other_build_words(manifest: Manifest) -> str:
     if not manifest.embedding_code:
         return (f"built before SANE Desktop recorded the code that computes its vectors"
                 f"{f' ({manifest.app_version})' if manifest.app_version else ''}")
+    if manifest.app_version == f"sane-desktop {__version__}":  # (trial EW read its own version as "another build")
+        return (f"built by another build of SANE Desktop of this same version ({manifest.app_version}), whose code "
+                "that turns photos into vectors differs from this one's (a development build, or one patched since)")
     return (f"built by another build of SANE Desktop{f' ({manifest.app_version})' if manifest.app_version else ''}, "
             "whose code that turns photos into vectors differs from this one's")
 
