@@ -129,6 +129,14 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         assert combo("Dresses").currentData() == "all-body"
         # and the note says so, not "nothing is mapped until you pick it" (trial BW)
         assert "Your earlier choices are kept" in dialog.mapping_note.text()
+        # another name: the run's summary was the other catalogue's, and goes (trial EU read it under a new plan)
+        dialog.name.setFocus()
+        dialog.name.selectAll()
+        QTest.keyClicks(dialog.name, "wardrobe")
+        QTest.keyClick(dialog.name, Qt.Key.Key_Tab)
+        qtbot.waitUntil(lambda: dialog._planned == (str(closet["root"]), "wardrobe"), timeout=60000)
+        assert not dialog.summary.isVisible() and not dialog.summary.toPlainText()
+        assert dialog.name.text() == "wardrobe"  # the name typed stays
     finally:
         runner.shutdown()
 

@@ -377,6 +377,11 @@ class IndexDialog(BackgroundRun, RequestDialog):
         catalogue): cleared, and the name follows the new folder again."""
         if self._run_folder is None or self._run_folder == folder:
             return
+        self._clear_last_run()
+        self._name_typed = False
+
+    def _clear_last_run(self) -> None:
+        """The finished run's bar, phase line and summary off the dialog: they are another plan's."""
         self._run_folder = self._last_run = None
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
@@ -386,7 +391,6 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.summary.setVisible(False)
         self.cancel_button.setText("Cancel")
         self._enter_presses(self.start_button)
-        self._name_typed = False
 
     def _enter_presses(self, button: QPushButton) -> None:
         """The button Enter presses (drawn with the default frame)."""
@@ -438,6 +442,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if self.name_problem_text():
             return
         if folder and self._planned is not None and self._planned != (folder, self._typed_name()):
+            if self._run_folder is not None and not self.running:  # the last run's summary was the other name's
+                self._clear_last_run()  # (trial EU read its "Knitwear → tops" under a plan saying otherwise)
             # the name is finished by the click on Start itself (focus leaves the field): a disabled
             # Start lost that click (a trial clicked twice); it now waits for the plan instead
             self.inspect(folder, keep_start=self._planned[0] == folder)
