@@ -230,3 +230,19 @@ def test_r0013_splits_the_words_of_a_catalogue_not_imported_since(tmp_path: Path
         assert found(engine, "star") == {"0002", "0003"}  # the rows without such letters as they were
     finally:
         engine.dispose()
+
+
+def test_an_edit_of_an_items_labels_alone_is_a_changed_item(url: str, tmp_path: Path) -> None:
+    """Trial EV edited one item's colour alone: the re-import stored it, and "items since the last import" said
+    nothing (the labels are rows of their own). It counts as one item changed, once."""
+    engine = open_store(url)
+    try:
+        import_catalogue(catalogue(tmp_path), engine, "words")
+        edited = catalogue(tmp_path)
+        edited.items[0].attributes = {"colour": "mustard"}  # 0001: a label added, nothing else
+        edited.items[5].attributes = {}  # 0006: its only label gone
+        summary = import_catalogue(edited, engine, "words")
+        assert summary.changes["items"] == {"inserted": 0, "updated": 2, "deleted": 0}
+        assert import_catalogue(copy.deepcopy(edited), engine, "words").changes["items"]["updated"] == 0
+    finally:
+        engine.dispose()

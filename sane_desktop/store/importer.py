@@ -181,10 +181,10 @@ def import_catalogue(
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
         def sync(name: str, table: Table, key: list[str], rows: Iterable[dict[str, Any]], scope: Any,
-                 delete_missing: bool = True, bookkeeping: tuple[str, ...] = ()) -> None:
+                 delete_missing: bool = True, bookkeeping: tuple[str, ...] = (), track: bool = False) -> None:
             if should_stop():  # raising inside the transaction rolls the whole import back
                 raise Cancelled("import cancelled; the database is unchanged")
-            changes[name] = sync_table(connection, table, key, rows, scope, delete_missing, bookkeeping)
+            changes[name] = sync_table(connection, table, key, rows, scope, delete_missing, bookkeeping, track)
 
         categories = S.Category.__table__
         sync("categories", categories, ["catalogue_id", "name"],
@@ -194,6 +194,7 @@ def import_catalogue(
         category_ids = id_map(connection, categories, "name", mine(categories))
 
         saved_before = before_import(connection, catalogue_pk)  # the saved outfits' items, before any goes
+        labels_before = _labels_of(connection, catalogue_pk)  # (an edit of a colour alone is a changed item too)
         items = S.Item.__table__
         sync("items", items, ["catalogue_id", "item_id"], (  # a generator: the sync streams it
             {
@@ -208,7 +209,7 @@ def import_catalogue(
                                             *sorted(attributes_of.get(item.item_id, ()))),
             }
             for item in catalogue.items
-        ), mine(items), bookkeeping=(*FILE_STAT_COLUMNS, "search_text"))
+        ), mine(items), bookkeeping=(*FILE_STAT_COLUMNS, "search_text"), track=True)
         item_ids = id_map(connection, items, "item_id", mine(items))
         # saved outfits get back the items that returned (trial AD lost them for good to a photo moved and back)
         saved_outfits = relink_outfits(connection, catalogue_pk, saved_before)
@@ -220,6 +221,12 @@ def import_catalogue(
             for entry in vocabulary
         ], mine(attributes))
         attribute_ids = id_map(connection, attributes, "name", mine(attributes))
+        # an item whose labels alone changed (trial EV edited a colour: "items since the last import" said nothing)
+        touched = {key[-1] for key in changes["items"].touched or ()}
+        changes["items"].updated += sum(
+            1 for item_id, before in labels_before.items()
+            if item_id in item_ids and item_id not in touched
+            and before != frozenset(name for name in attributes_of.get(item_id, ()) if name in attribute_ids))
         item_attributes_table = S.ItemAttribute.__table__
         sync("item_attributes", item_attributes_table, ["item_pk", "attribute_pk"], [
             {"item_pk": item_ids[item_id], "attribute_pk": attribute_ids[attribute]}
@@ -612,3 +619,17 @@ def _import_into(engine: Engine, name: str, root: Path, mapping: Path | str | No
     summary = import_catalogue(catalogue, engine, name, should_stop, replace=replace,
                                mapping=recorded_mapping(root, given), keep_format=keep_format)
     return engine, replace_field(summary, damaged_set_aside=None if set_aside is None else str(set_aside))
+
+
+def _labels_of(connection: Connection, catalogue_pk: int) -> dict[str, frozenset[str]]:
+    """Each stored item of the catalogue (its id) with the names of its attributes (none: an empty set)."""
+    items, links, names = S.Item.__table__, S.ItemAttribute.__table__, S.Attribute.__table__
+    labels: dict[str, set[str]] = {row[0]: set() for row in connection.execute(
+        select(items.c.item_id).where(items.c.catalogue_id == catalogue_pk))}
+    query = (select(items.c.item_id, names.c.name)
+             .join(links, links.c.item_pk == items.c.id).join(names, names.c.id == links.c.attribute_pk)
+             .where(items.c.catalogue_id == catalogue_pk))
+    for item_id, name in connection.execute(query):
+        labels[item_id].add(name)
+    return {item_id: frozenset(found) for item_id, found in labels.items()}
+

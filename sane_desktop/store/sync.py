@@ -23,6 +23,8 @@ class SyncCounts:
     # rows whose only differences were bookkeeping columns (written, but no change of the data:
     # a photo touched or copied without its times is not a changed item)
     refreshed: int = 0
+    # the keys of the rows inserted or updated (their data changed), when the caller asked (``track``)
+    touched: set[tuple[Any, ...]] | None = None
 
     @property
     def changed(self) -> bool:
@@ -40,6 +42,7 @@ def sync_table(
     scope: ColumnElement[bool],
     delete_missing: bool = True,
     bookkeeping: Collection[str] = (),
+    track: bool = False,
 ) -> SyncCounts:
     """Make the rows of ``table`` matching ``scope`` equal to ``rows`` (matched on ``key``).
 
@@ -47,13 +50,14 @@ def sync_table(
     file times): written when they differ, but a row differing in them alone counts as
     ``refreshed``, not ``updated``, so it changes nothing a caller derives from the data (trial Q: a
     ``touch`` of 6 photos read "6 changed" beside "12 unchanged", and re-imported the catalogue).
+    ``track``: the counts keep the keys of the rows inserted or updated (``touched``).
 
     Streams (issue 19, point 5): ``rows`` is consumed ``CHUNK`` at a time and only the stored rows
     of that chunk's keys are read back, so besides the caller's rows it holds one chunk and the set
     of keys (to drop duplicates and find what is gone), never a copy of the table. Every row of one
     call must carry the same columns.
     """
-    counts = SyncCounts()
+    counts = SyncCounts(touched=set() if track else None)
     seen: set[tuple[Any, ...]] = set()
     key_columns = [table.c[column] for column in key]
     chunk: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -111,6 +115,8 @@ def _sync_chunk(connection: Connection, table: Table, key: Sequence[str], key_co
     if new_rows:
         connection.execute(insert(table), new_rows)
     counts.inserted += len(new_rows)
+    if counts.touched is not None:
+        counts.touched.update(row_key for row_key in desired if row_key not in existing)
     for row_key, row in desired.items():
         old = existing.get(row_key)
         if old is None:
@@ -124,6 +130,8 @@ def _sync_chunk(connection: Connection, table: Table, key: Sequence[str], key_co
                 counts.refreshed += 1
             else:
                 counts.updated += 1
+                if counts.touched is not None:
+                    counts.touched.add(row_key)
 
 
 def id_map(connection: Connection, table: Table, key: str, scope: ColumnElement[bool]) -> dict[Any, int]:
