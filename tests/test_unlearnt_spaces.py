@@ -248,3 +248,22 @@ def test_query_text_tells_an_unlearnt_pair_from_the_outfits_own_kind() -> None:
               "results": {"Shoes": [{"item_id": "s2", "score": 0.4, "title": "Boot", "contributions": {"t1": 0.4, "s1": 0.0},
                                      "not_compared": ["s1"]}]}}
     assert "(most from t1; not compared with s1)" in render(ranked)
+
+
+def test_a_saved_explanation_knows_which_spaces_were_left_out(closet: Path) -> None:
+    """The spaces a bundled model never learnt come from its training record, which can change without the code or
+    the model's hash: a saved explanation made under the old record would be served under the new one, silently.
+    The record's spaces are part of what a saved explanation is keyed by."""
+    catalogue = Catalogues(closet, device="cpu").open("closet")
+    try:
+        explanations = catalogue.explanations
+        before = explanations._options("fast", 0, 3)
+        bundle = catalogue.model.bundle()
+        n = len(bundle.compatibility.categories)
+        bundle.config["learnt_spaces"] = list(range(n * (n + 1) // 2))  # another record: every space learnt
+        try:
+            assert explanations._options("fast", 0, 3) != before
+        finally:
+            del bundle.config["learnt_spaces"]  # (a bundle may be shared)
+    finally:
+        catalogue.close()

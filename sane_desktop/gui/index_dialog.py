@@ -299,16 +299,20 @@ class IndexDialog(BackgroundRun, RequestDialog):
         """Whether ``folder`` is to be inspected: not the one the shown plan was made for, or typed again since."""
         return self._planned is None or self._planned[0] != folder or self._folder_edited
 
+    def _start_inspection(self, folder: str) -> Task[tuple[FolderReport, CategoryPlan | None], None]:
+        """Inspect ``folder`` and plan it for the name typed, on the worker; the answer goes to :meth:`_inspected`."""
+        root, name = Path(folder), self._typed_name()
+        self._planned, self._folder_edited = (folder, name), False
+        task: Task[tuple[FolderReport, CategoryPlan | None], None] = self._inspecting.start(
+            lambda service, _state: inspect_with_plan(service, root, name), "Inspecting folder…")
+        task.on_done(self._inspected).on_failed(self._inspect_failed)
+        return task
+
     def look_again(self) -> None:
         """Inspect the folder again, the table kept on screen until the new plan comes (the dialog brought back
         set up before a run: its folder may have changed since; the table's picks are kept, :meth:`show_plan`)."""
-        folder = self.folder.text()
-        if not folder or self.running:
-            return
-        root, name = Path(folder), self._typed_name()
-        self._planned, self._folder_edited = (folder, name), False
-        self._inspecting.start(lambda service, _state: inspect_with_plan(service, root, name), "Inspecting folder…") \
-            .on_done(self._inspected).on_failed(self._inspect_failed)
+        if self.folder.text() and not self.running:
+            self._start_inspection(self.folder.text())
 
     def _folder_typed(self) -> None:
         folder = self.folder.text()
@@ -353,11 +357,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
                 if not self.running:
                     self._forget_last_run(folder)
             self.show_plan(None)
-            root, name = Path(folder), self._typed_name()
-            self._planned, self._folder_edited = (folder, name), False
-            task: Task[tuple[FolderReport, CategoryPlan | None], None] = self._inspecting.start(
-                lambda service, _state: inspect_with_plan(service, root, name), "Inspecting folder…")
-            task.on_done(self._inspected).on_failed(self._inspect_failed)
+            task = self._start_inspection(folder)
             # queued behind other work (the model loading, a search): said, not a silent "Inspecting…"
             QTimer.singleShot(WAIT_SAID_MS, self, lambda: self._say_waiting(task))
 

@@ -34,6 +34,7 @@ from sane_desktop.paths import DEMO_CATALOGUE
 
 if TYPE_CHECKING:  # importing the service loads SQLAlchemy and Alembic: the worker does, after the first paint
     from sane_desktop.service import CatalogueService
+    from sane_desktop.service.values import CatalogueListing
 
 SHUTDOWN_WAIT_MS = 5000  # quitting waits at most this long for the running task to check should_stop
 # then, once the event loop has ended, at most this long more: a shared library being loaded (torch)
@@ -269,8 +270,9 @@ def demo_at_start(service: CatalogueService, asked: bool = False) -> tuple[bool,
     """(:func:`demo_needed`, whether the index home lists a "demo" now): what the start opens when no catalogue
     is remembered — the demo when there is one, else the first listed, and nothing said of a "demo" the user
     never had (trial EU read "“demo” is not among the catalogues that open any more: deleted, or …")."""
-    needed = demo_needed(service, asked)
-    return needed, not needed and any(info.name == DEMO for info in service.scan_catalogues().catalogues)
+    listing = service.scan_catalogues()  # one look at the index home (it opens every catalogue's database)
+    needed = _demo_needed(listing, asked)
+    return needed, not needed and any(info.name == DEMO for info in listing.catalogues)
 
 
 def demo_needed(service: CatalogueService, asked: bool = False) -> bool:
@@ -279,7 +281,10 @@ def demo_needed(service: CatalogueService, asked: bool = False) -> bool:
     was ``asked`` for (the screenshot walk). A demo deleted or renamed beside other catalogues is not drawn again
     unasked: it was, at every start, and opened instead of the catalogue open at quit (trial ER); Help → Build
     the demo catalogue brings it back."""
-    listing = service.scan_catalogues()
+    return _demo_needed(service.scan_catalogues(), asked)
+
+
+def _demo_needed(listing: CatalogueListing, asked: bool) -> bool:
     # one that cannot be opened *now* (locked, its disk full) is there and whole: not drawn again (a review)
     there = [info.name for info in listing.catalogues] + [entry.name for entry in listing.unreadable if entry.passing]
     return DEMO not in there and (asked or not there)

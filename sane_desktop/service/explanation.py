@@ -235,14 +235,18 @@ class Explanations:
     def _options(self, method: str, n_masks: int, space: int) -> str:
         """What besides the model, items and method decides a cached entry's content: the space the
         pair is compared in (a category map or a "visually similar" result changes it), the method's
-        version and settings (``Explainer.describe``), the selection, the cache layout, and the code
-        that computed it (:func:`~sane_desktop.code_version.code_fingerprint`: another build's entry is a miss)."""
+        version and settings (``Explainer.describe``), the selection, the cache layout, the spaces the model
+        never learnt, and the code that computed it (:func:`~sane_desktop.code_version.code_fingerprint`: another
+        build's entry is a miss)."""
         from sane_desktop.code_version import code_fingerprint
 
         selection = hashlib.sha256(json.dumps(self.selection().as_dict()).encode()).hexdigest()[:16]
         described = {k: v for k, v in self.explainer(method, n_masks).describe().items() if k != "preprocessing"}
+        # the spaces compared as zeros: a bundled model's come from its training record, which can change without
+        # the code or the model's hash (tools/record_learnt_spaces.py)
+        unlearnt = sorted(self.model.bundle().unlearnt_spaces)
         return json.dumps({"method": described, "cache": CACHE_VERSION, "attribute_maps": ATTRIBUTE_MAPS,
-                           "selection": selection, "space": space, "code": code_fingerprint()},
+                           "selection": selection, "space": space, "code": code_fingerprint(), "unlearnt": unlearnt},
                           default=str, sort_keys=True)
 
     # --- a pair ----------------------------------------------------------------------------
