@@ -30,8 +30,11 @@ check: install
 	$(BIN)/mypy sane_desktop
 
 # pytest last: its summary line closes the output
+# (a crash's thread stacks go to a file, printed afterwards with the crashing thread first)
 test: check wheel-check
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	@rm -f .test-faults.log
+	QT_QPA_PLATFORM=offscreen SANE_TEST_FAULTS=$(CURDIR)/.test-faults.log $(BIN)/python -m pytest -q \
+		|| { rc=$$?; bash tools/say_test_fault.sh .test-faults.log; exit $$rc; }
 
 # The installed app: the wheel in a fresh venv, run from an empty folder with a temporary HOME
 # (demo -> index -> query -> explain, gui --screenshot); nothing may be written into site-packages.

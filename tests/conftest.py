@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import socket
@@ -19,6 +20,19 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+_FAULTS: list[Any] = []  # the open fault file: faulthandler writes to its descriptor until the run ends
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own faulthandler plugin, which points it at stderr
+def pytest_configure(config: pytest.Config) -> None:
+    """``make test`` sets SANE_TEST_FAULTS: a crash's stacks go to that file, which
+    ``tools/say_test_fault.sh`` prints with the crashing thread first (CI keeps a long log's ends only)."""
+    path = os.environ.get("SANE_TEST_FAULTS")
+    if path:
+        _FAULTS.append(open(path, "w", encoding="utf-8"))  # noqa: SIM115 - open for the whole run
+        faulthandler.enable(_FAULTS[0], all_threads=True)
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +72,16 @@ def _isolated_index_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     logs = sys.modules.get("sane_desktop.logs")
     if logs is not None and hasattr(logs, "unconfigure"):
         logs.unconfigure()
+
+
+@pytest.fixture(autouse=True)
+def _cycles_collected_when_due() -> Iterator[None]:
+    """Once a window has turned Python's automatic collection over to the GUI thread's timer
+    (``gui/collector.py``), the tests that run no event loop collect what is due after each test."""
+    yield
+    collector = sys.modules.get("sane_desktop.gui.collector")
+    if collector is not None:
+        collector.collect_due()
 
 
 @pytest.fixture

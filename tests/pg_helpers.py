@@ -41,10 +41,28 @@ def vector_database(server: Any, name: str) -> tuple[str, str]:
     return f"postgresql+psycopg://{user}@/{name}?host={host}", libpq
 
 
-def answering_port(reply: bytes) -> tuple[int, Any]:
+class _Listener:
+    """The answering port's listening socket and its thread: ``close()`` stops both (a plain close
+    leaves a thread blocked in accept() on Linux, one more stack in every fault dump after it)."""
+
+    def __init__(self, listener: Any, thread: Any) -> None:
+        self._listener, self._thread = listener, thread
+
+    def close(self) -> None:
+        import socket
+
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() below
+        except OSError:
+            pass
+        self._listener.close()
+        self._thread.join(timeout=5)
+
+
+def answering_port(reply: bytes) -> tuple[int, _Listener]:
     """A local port whose server answers each connection's first message with ``reply`` (``b"N"``: "no TLS
     here", as a PostgreSQL server without TLS answers a request for it; an HTTP line: not PostgreSQL at all).
-    Returns (port, its listening socket: close it). No PostgreSQL needed."""
+    Returns (port, its listener: close it). No PostgreSQL needed."""
     import socket
     import threading
 
@@ -62,5 +80,6 @@ def answering_port(reply: bytes) -> tuple[int, Any]:
                 connection.recv(1024)
                 connection.sendall(reply)
 
-    threading.Thread(target=answer, daemon=True).start()
-    return listener.getsockname()[1], listener
+    thread = threading.Thread(target=answer, daemon=True, name="answering-port")
+    thread.start()
+    return listener.getsockname()[1], _Listener(listener, thread)

@@ -290,3 +290,26 @@ def test_a_signal_connected_to_a_signal_still_relays(qtbot) -> None:  # type: ig
     with qtbot.waitSignal(relay.second, timeout=1000) as relayed:
         relay.first.emit(["a.png"])
     assert relayed.args == [["a.png"]]
+
+
+def test_a_task_handle_is_freed_on_the_gui_thread_never_on_the_worker(runner: TaskRunner[Owner], qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A task's handle is a QObject of the GUI thread. It was in a cycle with its state, freed by the collector
+    wherever it ran (the worker, which allocates most), and the worker held the last job while it waited for the
+    next: a QObject destroyed off its thread races the GUI thread (stop 69's CI segfault). Handles the window let
+    go of are freed on the GUI thread, even when the worker collects garbage right after their ends."""
+    import gc
+    import weakref
+
+    freed_on: list[str] = []
+    for number in range(40):  # the window keeps no handle: as `channel.start(...).on_done(...)` does
+        task = runner.start(lambda _owner, _state, n=number: n, "a step")
+        task.on_done(lambda _value: None)
+        weakref.finalize(task, lambda: freed_on.append(threading.current_thread().name))
+        del task
+    collected = runner.start(lambda _owner, _state: gc.collect(), "collecting on the worker")
+    with qtbot.waitSignal(collected.finished, timeout=10000):
+        pass
+    del collected
+    here = threading.current_thread().name
+    qtbot.waitUntil(lambda: len(freed_on) >= 40 or any(name != here for name in freed_on), timeout=10000)
+    assert set(freed_on) == {here} and len(freed_on) == 40, freed_on

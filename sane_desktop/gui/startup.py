@@ -25,6 +25,7 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from sane_desktop.errors import Cancelled
+from sane_desktop.gui.collector import collect_on_gui_thread
 from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import TaskRunner, TaskState
@@ -230,6 +231,7 @@ def create_window(service: CatalogueService | None = None, settings: Settings | 
     worker, after the window is on screen); :func:`start` says what it opens first."""
     settings = settings or Settings()
     app = QApplication.instance()
+    collect_on_gui_thread()  # Qt objects in Python's cycles are freed on this thread, not on the worker
     apply_theme(app, settings.get("theme"))  # type: ignore[arg-type]
     runner: TaskRunner[CatalogueService] = TaskRunner(service, make_owner=make_service)
     thumbnails = ThumbnailLoader(cache_dir, side=thumbnail_side(app))

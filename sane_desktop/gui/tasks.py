@@ -83,6 +83,11 @@ class TaskState(Generic[P]):
     def request_stop(self) -> None:
         self._stop.set()
 
+    def _let_go(self) -> None:
+        """The task has ended and the worker is done with it (GUI thread): break the cycle task -> state ->
+        task, so that the handle is freed when the GUI lets go of it, never by the collector elsewhere."""
+        self._task = None  # type: ignore[assignment]
+
 
 @dataclass(frozen=True)
 class Failure:
@@ -213,18 +218,27 @@ class _WorkerThread(QThread, Generic[S]):
 
     def __init__(self, make_owner: Callable[[], S], jobs: queue.SimpleQueue[_Job[S] | None],
                  post: Callable[[Callable[[], None]], None], activity: Callable[[str], None],
-                 began: Callable[[Task[Any, Any]], None]) -> None:
+                 began: Callable[[Task[Any, Any]], None], done_with: Callable[[], None]) -> None:
         super().__init__()
         self.setObjectName("sane-worker")
         self._make_owner, self._jobs, self._post, self._activity = make_owner, jobs, post, activity
         self._began = began  # says (on the GUI thread) what the task now running does
+        self._done_with = done_with  # tells the GUI thread this thread holds no task any more
         self.owner: S | None = None  # given, or made before the first task runs (see TaskRunner)
 
     def run(self) -> None:
         # its name in the log's lines, not Python's "Dummy-1" for a thread it did not start (trial DX)
         threading.current_thread().name = self.objectName()
-        while (job := self._jobs.get()) is not None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
             self._run(job)
+            # A task's handle is a QObject of the GUI thread: this thread never drops its last reference (its
+            # destructor would run here, racing the GUI thread's; stop 69's segfault). The runner keeps an ended
+            # task until told, after this thread let go of it (a job waiting in get() held the last one before).
+            del job
+            self._done_with()
 
     def _run(self, job: _Job[S]) -> None:
         task, state = job.task, job.task.state
@@ -285,10 +299,14 @@ class TaskRunner(QObject, Generic[S]):
         self._posted.connect(self._call, Qt.ConnectionType.QueuedConnection)
         self._jobs: queue.SimpleQueue[_Job[S] | None] = queue.SimpleQueue()
         self._tasks: set[Task[Any, Any]] = set()  # started and not yet ended
+        # ended, and kept until the worker has let go of them (its "done with" posted after their ends)
+        self._retired: list[Task[Any, Any]] = []
+        self._abandoned: list[Task[Any, Any]] = []  # discarded by shutdown, queued still: never let go of here
         self._thread: _WorkerThread[S] = _WorkerThread(
             make_owner or _never_called, self._jobs, self._posted.emit,
             lambda text: self._posted.emit(partial(self.activity.emit, text)),
-            lambda task: self._posted.emit(partial(self._began, task)))
+            lambda task: self._posted.emit(partial(self._began, task)),
+            lambda: self._posted.emit(self._release))
         self._thread.owner = owner
         self._stopped = False
         self._thread.start()
@@ -296,7 +314,7 @@ class TaskRunner(QObject, Generic[S]):
     def start(self, fn: Callable[[S, TaskState[P]], R], activity: str, quiet: bool = False) -> Task[R, P]:
         """Queue ``fn`` on the worker thread; ``activity`` is the status-bar text while it runs (with
         ``quiet``, only once it has run :data:`QUIET_MS`: a quick background check says nothing)."""
-        task: Task[R, P] = Task(activity, self._posted.emit, self._tasks.discard, quiet)
+        task: Task[R, P] = Task(activity, self._posted.emit, self._retire, quiet)
         if self._stopped:  # e.g. a debounce timer firing during shutdown: the task never runs
             task.discard()
             return task
@@ -332,6 +350,7 @@ class TaskRunner(QObject, Generic[S]):
         self._stopped = True
         for task in list(self._tasks):
             task.discard()
+        self._abandoned.extend(self._tasks)  # queued still: the worker reads them on its way to the end
         self._tasks.clear()
         self._jobs.put(None)
         stopped = self._thread.wait(wait_ms)
@@ -341,6 +360,18 @@ class TaskRunner(QObject, Generic[S]):
 
     def _call(self, fn: Callable[[], None]) -> None:
         fn()
+
+    def _retire(self, task: Task[Any, Any]) -> None:
+        """``task`` has ended (GUI thread): kept until :meth:`_release`, the worker may hold it still."""
+        self._tasks.discard(task)
+        self._retired.append(task)
+
+    def _release(self) -> None:
+        """The worker holds no task (posted by it after every job, so after that job's end): the tasks
+        that ended are let go of here, on the GUI thread, where their QObjects are then freed."""
+        retired, self._retired = self._retired, []
+        for task in retired:
+            task.state._let_go()
 
     def _began(self, task: Task[Any, Any]) -> None:
         """The worker started ``task`` (GUI thread): say what it does, a quiet one only if it still
