@@ -311,12 +311,17 @@ def is_folder(path: str | Path) -> bool:
         return False
 
 
-def same_path(one: Path, other: Path) -> bool:
-    """Whether two paths name one place (``~`` and links followed; False when either cannot be resolved)."""
+def same_path(one: Path | str, other: Path | str) -> bool:
+    """Whether two paths name one place (``~`` and links followed; one that cannot be resolved, a loop of
+    links or a share that does not answer, is that place only when written the same)."""
     try:
-        return one.expanduser().resolve() == other.expanduser().resolve()
-    except (OSError, RuntimeError):
-        return False
+        first, second = Path(one).expanduser(), Path(other).expanduser()
+    except (RuntimeError, ValueError):  # "~nobody/…"
+        return str(one) == str(other)
+    try:
+        return first.resolve() == second.resolve()
+    except (OSError, RuntimeError, ValueError):
+        return first == second
 
 
 def sqlite_url(database: Path) -> str:

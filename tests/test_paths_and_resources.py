@@ -307,3 +307,18 @@ def test_a_home_variable_written_with_a_tilde_is_under_the_home_folder(tmp_path:
                              ("SANE_CONFIG_HOME", paths.user_config_dir), ("SANE_INDEX_HOME", paths.index_home)):
         monkeypatch.setenv(variable, "~/x")
         assert folder() == tmp_path / "me" / "x", variable
+
+
+def test_one_place_by_any_of_its_names_and_a_loop_of_links_only_as_written(tmp_path: Path) -> None:
+    """``paths.same_path``, the one comparison of folders (a catalogue's source, an index folder): links and
+    ``~`` followed; a path that cannot be resolved (a loop of links) is its place only when written the same."""
+    from sane_desktop.paths import same_path
+
+    real = tmp_path / "photos"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    assert same_path(tmp_path / "link", real) and same_path(str(real) + "/", real)
+    assert not same_path(real, tmp_path / "other")
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)  # resolve() raises RuntimeError (3.11) or OSError: never a crash
+    assert same_path(loop, loop) and not same_path(loop, real)

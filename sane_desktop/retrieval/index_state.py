@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from sane_desktop.code_version import embedding_code
 from sane_desktop.errors import InputError, NotIndexed, StaleIndexError, WayOut
 from sane_desktop.models.checkpoint import ModelBundle, stored_content_hash
-from sane_desktop.paths import CATALOGUE_DB
+from sane_desktop.paths import CATALOGUE_DB, same_path
 from sane_desktop.retrieval.category_map import GENERAL
 from sane_desktop.retrieval.indexing.verify import verify_file
 from sane_desktop.retrieval.kept_models import kept_copy_words
@@ -37,7 +37,7 @@ def not_indexed(name: str, index_dir: Path, engine: Engine | None = None, catalo
     where = f"in {index_dir} or on its server" if on_server else f"in {index_dir}"
     elsewhere = recorded_index_folder(engine, catalogue_pk) if engine is not None and catalogue_pk is not None else None
     # only a folder that holds it here: a home moved since records where it was (its index is not there)
-    if elsewhere is not None and not _same_folder(elsewhere, index_dir) and _holds_index_of(elsewhere, name):
+    if elsewhere is not None and not same_path(elsewhere, index_dir) and _holds_index_of(elsewhere, name):
         return NotIndexed(f"catalogue {name!r} has no index {where}; its database records one built in {elsewhere}",
                           way_out=WayOut.RECORDED_INDEX_FOLDER)
     return NotIndexed(f"catalogue {name!r} has no index {where}: run sane-desktop index")
@@ -63,13 +63,6 @@ def _holds_index_of(folder: Path, name: str) -> bool:
     except (StaleIndexError, OSError):
         return True  # there, if unreadable: its own refusal says so once opened with it
     return manifest is not None and manifest.catalogue == name
-
-
-def _same_folder(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return a == b
 
 
 def refuse_foreign(manifest: Manifest, name: str, index_dir: Path) -> None:

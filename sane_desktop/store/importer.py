@@ -38,7 +38,7 @@ from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.sources import metadata_sources
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 from sane_desktop.catalogue.vocabulary import build_vocabulary, is_placeholder, item_attributes
-from sane_desktop.paths import check_catalogue_name, default_db_url
+from sane_desktop.paths import check_catalogue_name, default_db_url, same_path
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from sane_desktop.store import schema as S
 from sane_desktop.store.browse import search_words
@@ -312,15 +312,10 @@ def import_catalogue(
     )
 
 
-def same_folder(a: Path | str, b: Path | str) -> bool:
-    """Whether two catalogue roots are one folder (resolved; the stored one may be gone)."""
-    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
-
-
 def source_conflict(name: str, stored_root: str | None, root: Path | str) -> InputError | None:
     """The error for importing ``root`` as ``name`` when ``name`` was imported from
     ``stored_root`` (None: a new name, no conflict)."""
-    if stored_root is None or same_folder(stored_root, root):
+    if stored_root is None or same_path(stored_root, root):
         return None
     if not Path(stored_root).is_dir():  # the clue that this may be that folder, moved
         return InputError(f"catalogue {name!r} was built from {stored_root}, which is no longer there, not from "
@@ -393,7 +388,7 @@ def _built_from(url: str, name: str, root: Path) -> bool:
     """Whether catalogue ``name`` in the store at ``url`` was built from ``root`` (False when there is
     no such store, no such catalogue, or it cannot be read: nothing is created to find out)."""
     stored = _stored_if_there(url, name)
-    return stored is not None and same_folder(stored.root, root)
+    return stored is not None and same_path(stored.root, root)
 
 
 def photos_if_there(url: str, name: str, categories: Sequence[str]) -> dict[str, frozenset[str]]:
