@@ -505,12 +505,18 @@ def test_outfit_ids_written_otherwise_than_the_items_are_named(tmp_path: Path) -
     count = len({item_id for ids in written["outfits"].values() for item_id in ids})
     assert len(said) == 1 and said[0].path == "outfits.csv" and said[0].reason.startswith(
         f"{count} item id(s) in the outfits are the items' ids written another way")
-    assert "items.id_width" in said[0].reason
+    assert "items.id_width" in said[0].reason  # the zeros a number column dropped: the padding that puts them back
+    assert f"written another way (a '.0', leading zeros: '{int(first)}.0' is '{first}' among the items)" \
+        in said[0].reason
     # other spellings a sheet or a word processor makes (trial EW): each names the item it likely is
-    from sane_desktop.catalogue import id_written_alike
+    from sane_desktop.catalogue import id_written_alike, ways_written
 
-    for written in ("43063724\u2011OR", "43063724-OR\u200b", "43063724_or", "043063724-or"):
+    for written, ways in (("43063724\u2011OR", ["invisible characters or a typographic hyphen"]),
+                          ("43063724-OR\u200b", ["invisible characters or a typographic hyphen"]),
+                          ("43063724_or", ["letter case", "an underscore for a hyphen"]),
+                          ("043063724-or", ["letter case", "leading zeros"])):
         assert id_written_alike(written) == id_written_alike("43063724-OR"), written
+        assert ways_written(written, "43063724-OR") == ways, written  # the note names the ways seen, no others
     assert id_written_alike("0378447003.00") == id_written_alike("378447003")
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError, detect_format, shipped_mapping
@@ -31,15 +31,39 @@ __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_mi
 MIN_OUTFIT_ITEMS = 2
 
 
+# How a spreadsheet or a script may have rewritten an id, each with the fold that undoes it, in the order they
+# are undone (invisible characters and a word processor's hyphens as a category's; "_" for "-": trial EW's)
+_ID_REWRITES: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("invisible characters or a typographic hyphen", category_name),
+    ("letter case", str.casefold),
+    ("an underscore for a hyphen", lambda text: text.replace("_", "-")),
+    ("a '.0'", lambda text: re.sub(r"(?<=[0-9])\.0+$", "", text)),  # pandas' "123.0", a sheet's "123.00"
+    ("leading zeros", lambda text: text.lstrip("0") or text),  # a number column drops them
+)
+
+
 def id_written_alike(item_id: str) -> str:
     """An id as a spreadsheet or a script may have rewritten it, folded: letter case, a float's ``.0``
     (pandas writes an int column with a blank as floats), leading zeros (a number column drops them), invisible
     characters, a word processor's hyphen or an underscore for a hyphen.
     Only to say which known id an unknown one likely is: ids are matched as written."""
-    # (invisible characters and a word processor's hyphens as a category's; "_" for "-": trial EW's spellings)
-    folded = category_name(item_id).casefold().replace("_", "-")
-    folded = re.sub(r"(?<=[0-9])\.0+$", "", folded)  # pandas' "123.0", a sheet's "123.00"
-    return folded.lstrip("0") or folded
+    for _, fold in _ID_REWRITES:
+        item_id = fold(item_id)
+    return item_id
+
+
+def ways_written(written: str, known: str) -> list[str]:
+    """The rewrites (see :func:`id_written_alike`) that tell ``written`` from ``known``, in words: what the
+    note about an outfits table's ids says, rather than every rewrite there is."""
+    ways = []
+    for way, fold in _ID_REWRITES:
+        if written == known:
+            break
+        folded = fold(written), fold(known)
+        if folded != (written, known):
+            ways.append(way)
+        written, known = folded
+    return ways
 
 
 def _alike_index(known: set[str]) -> dict[str, str]:
@@ -50,10 +74,10 @@ def _alike_index(known: set[str]) -> dict[str, str]:
     return {fold: ids[0] for fold, ids in by_fold.items() if len(ids) == 1}
 
 
-def _why_missing(item_id: str, skipped: dict[str, str], alike: Mapping[str, str] | None = None) -> str:
+def _why_missing(item_id: str, skipped: dict[str, str], alike: Mapping[str, str]) -> str:
     if item_id in skipped:
         return f"{item_id} ({skipped[item_id]})"
-    other = (alike or {}).get(id_written_alike(item_id))
+    other = alike.get(id_written_alike(item_id))
     return f"{item_id} (unknown item; the catalogue has {other})" if other else f"{item_id} (unknown item)"
 
 
@@ -110,10 +134,13 @@ def prune_missing_items(catalogue: Catalogue) -> None:
     catalogue.outfits = kept_outfits
     if written_otherwise:
         example, known_as = next(iter(sorted(written_otherwise.items())))
+        ways = list(dict.fromkeys(way for one, other in written_otherwise.items() for way in ways_written(one, other)))
+        padding = " (zeros a number column dropped: items.id_width in the mapping pads them)" \
+            if "leading zeros" in ways else ""
         catalogue.skipped.append(Skip("", catalogue.outfits_file or catalogue.metadata_file, (
-            f"{len(written_otherwise)} item id(s) in the outfits are the items' ids written another way (letter case, "
-            f"leading zeros or a '.0': {example!r} is {known_as!r} among the items): ids are matched as written; write "
-            "them alike in both tables (zeros a number column dropped: items.id_width in the mapping pads them)"),
+            f"{len(written_otherwise)} item id(s) in the outfits are the items' ids written another way "
+            f"({', '.join(ways)}: {example!r} is {known_as!r} among the items): ids are matched as written; write "
+            f"them alike in both tables{padding}"),
             "metadata"))
     for split in catalogue.splits:
         split.outfit_ids = [i for i in split.outfit_ids if i not in dropped]
