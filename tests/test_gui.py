@@ -465,6 +465,33 @@ def test_the_builtin_demo_is_reindexed_without_asking_once(world, qtbot, make_wi
     qtbot.waitUntil(lambda: "href='reindex'" in window.results.empty.text(), timeout=60000)
 
 
+def test_the_builtin_demo_no_search_can_use_is_reindexed_as_it_opens(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The built-in demo's index of another build (after an update of the app) is rebuilt as the demo opens,
+    without asking and before any outfit is built: the results never offer a link for it."""
+    import json
+    import shutil
+
+    from sane_desktop.gui.results_view import EMPTY_RESULTS_WORDS
+
+    service = CatalogueService(tmp_path / "index", model=world["model"], rise_masks=32)
+    service.index_folder(Path(shutil.copytree(world["root"] / "source", service.demo_source())), "demo")
+    manifest = tmp_path / "index" / "demo" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["embedding_code"] = "0123456789abcdef"
+    manifest.write_text(json.dumps(data))
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window, client = create_window(service, settings, cache_dir=tmp_path / "thumbs")
+    qtbot.addWidget(window)
+    make_window.clients.append(client)
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    qtbot.waitUntil(lambda: json.loads(manifest.read_text())["embedding_code"] != "0123456789abcdef"
+                    and not window.channels.build.busy, timeout=120000)
+    qtbot.waitUntil(lambda: window.results.empty.text() == EMPTY_RESULTS_WORDS, timeout=20000)
+    assert window._auto_reindexed == {"demo"}
+    build_outfit(window, 2)
+    wait_results(window, 120)
+
+
 def test_the_index_summary_lists_notes_on_files_apart_from_skipped_items(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Trial AX: a note on a file that is no item was listed under "Skipped (not indexed):" beside a count of
     skipped items that left it out ("4 items skipped (2 more notes below)")."""

@@ -578,3 +578,32 @@ def test_the_every_category_choice_says_what_it_would_list_whatever_is_chosen(wo
     assert target.itemText(0) == "All other categories"
     assert all(item.category in target.itemData(0, Qt.ItemDataRole.ToolTipRole) for item in second)
     assert not any(category in target.itemData(0, Qt.ItemDataRole.ToolTipRole) for category in own)  # the old outfit's
+
+
+def test_an_index_no_search_can_use_is_said_as_the_catalogue_opens_and_mended_from_there(  # type: ignore[no-untyped-def]
+        world, qtbot, make_window) -> None:
+    """A user learnt that the index was out of date (vectors of another build) only from the first search,
+    once an outfit was built: the results say it, with its way out, as the catalogue opens; the link re-indexes
+    it and the prompt is the plain one again."""
+    import json
+
+    from gui_helpers import click_link
+
+    from sane_desktop.gui.results_view import EMPTY_RESULTS_WORDS
+
+    manifest = world["index"] / "demo" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["embedding_code"] = "0123456789abcdef"  # vectors another build computed
+    manifest.write_text(json.dumps(data))
+    window = make_window(world, size=(1200, 800))
+    qtbot.waitUntil(lambda: "cannot be searched as it is" in window.results.empty.text(), timeout=30000)
+    said = window.results.empty.text()
+    assert "another build of SANE Desktop" in said and "Re-index “demo” now" in said, said
+    assert window.results.stack.currentWidget() is window.results.empty
+    assert "torch" not in said and "sane-desktop index" not in said  # the window's words, not a command line
+    click_link(qtbot, window.results.empty)
+    qtbot.waitUntil(lambda: window.results.empty.text() == EMPTY_RESULTS_WORDS and not window.channels.build.busy,
+                    timeout=120000)
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    assert window.results_model.rowCount() > 0

@@ -737,6 +737,8 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
+        # why a search would refuse the open catalogue's index (OpenedCatalogue.index_refusal), "" when none known
+        self._index_refusal = ""
         # catalogue name -> its outfit, this session: item keys, and (path, category, content hash) of images
         # from disk
         self._outfits: dict[str, list[Entry]] = {}
@@ -1577,8 +1579,10 @@ class MainWindow(QMainWindow):
                 self.statusBar().clearMessage()  # (trial BJ read them 20 s after the outfit was cleared)
             self.results_model.clear()
             self._results = {}
-            self.results.show_message(RESTORING_RESULTS if self.outfit_panel.restoring else
-                                      EMPTY_RESULTS_WORDS)
+            if self.outfit_panel.restoring:
+                self.results.show_message(RESTORING_RESULTS)
+            else:
+                self._show_empty_outfit()
             self._note_results()  # nothing listed: no word on what the last list left out (trial BF)
             return
         self._note_results()  # the last list's "Not listed: …" is not this search's (trial BF read it after a refusal)
@@ -2584,6 +2588,17 @@ class MainWindow(QMainWindow):
             .on_progress(self._show_progress).on_done(self._reindexed) \
             .on_failed(self._reindex_failed).on_finished(self._hide_progress)
 
+    def _show_empty_outfit(self) -> None:
+        """The results of an empty outfit: the prompt to add items, and when the open catalogue's index would be
+        refused, why and the way to mend it (a user learnt it only from the first search, outfit built)."""
+        if not self._index_refusal or self.catalogue is None:
+            self.results.show_message(EMPTY_RESULTS_WORDS)
+            return
+        name = html.escape(isolated(self.catalogue.name))
+        self.results.show_message(
+            f"{html.escape(EMPTY_RESULTS_WORDS)}<br><br>“{name}” cannot be searched as it is: "
+            f"{html.escape(window_words(self._index_refusal))}. <a href='reindex'>Re-index “{name}” now</a>", rich=True)
+
     def _reindex_failed(self, message: str) -> None:
         """A re-index from the window failed: the results area no longer says it is re-indexing (a
         trial saw "Re-indexing…" stay under "Ready"), and the reason is reported."""
@@ -2596,6 +2611,7 @@ class MainWindow(QMainWindow):
         status bar: trial H's one click on "Re-index now" took another catalogue's model without a word."""
         if self.explanation.status.error:
             self.explanation.clear(self._then_click("The catalogue was re-indexed", "explain it again"))
+        self._index_refusal = ""  # (the open catalogue's, refused when it opened)
         if report.indexed.note:
             self.statusBar().showMessage(f"Re-indexed: {note_words(report.indexed.note, report.indexed.note_way_out)}.",
                                          30000)
@@ -2779,6 +2795,11 @@ class MainWindow(QMainWindow):
         elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
         self.catalogue, self.shared = opened.info, shared
+        self._index_refusal = "" if shared else opened.index_refusal
+        if self._index_refusal and opened.info.builtin and opened.info.name not in self._auto_reindexed:
+            # the built-in demo is the app's own derived data: rebuilt without asking, once (as a refused search does)
+            self._auto_reindexed.add(opened.info.name)
+            QTimer.singleShot(0, self, self.reindex_catalogue)
         if not shared:  # the shared catalogue is closed: its entry goes (it cannot be chosen back)
             self._drop_shared_entry()
         self._revision = None  # the first search of this catalogue says which revision it is at
@@ -2845,6 +2866,8 @@ class MainWindow(QMainWindow):
         # a shared catalogue opened again (re-indexed on its server: "open it again") gets back the
         # outfit built in it in this run (trial R found it emptied); never a local one's of that name
         self._restore_outfit(opened.info.name, titles, key=outfit_key(opened.info.name, shared), photos=photos)
+        if not self.outfit_model.pks() and not self.outfit_panel.restoring:  # nothing to bring back: this one's prompt
+            self._show_empty_outfit()
 
     def _target_chosen(self, target: str) -> None:
         """The results' category chosen: searched, and remembered for this catalogue (a local one)."""
@@ -2969,7 +2992,7 @@ class MainWindow(QMainWindow):
             self._remember_outfit = True
             self.outfit_panel.set_restoring(False)
             if not self.outfit_model.pks():
-                self.results.show_message(EMPTY_RESULTS_WORDS)
+                self._show_empty_outfit()
             self._report_error(message)
 
         opened = self._open_identity()
@@ -2996,7 +3019,7 @@ class MainWindow(QMainWindow):
         self.outfit_panel.set_restoring(False)
         items, refused, gone = restored[:3]
         if not items and not self.outfit_model.pks():  # none came back: the results' prompt as for any empty outfit
-            self.results.show_message(EMPTY_RESULTS_WORDS)
+            self._show_empty_outfit()
         linked = restored[3] if len(restored) > 3 else None
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})

@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sane_desktop.errors import Cancelled, InputError, ModelError, NotFound, SaneError, StaleIndexError, StoreError
-from sane_desktop.paths import CATALOGUE_DB, DEMO_CATALOGUE, disk_full_or, sqlite_url, temporary_sibling
+from sane_desktop.paths import CATALOGUE_DB, DEMO_CATALOGUE, disk_full_or, same_path, sqlite_url, temporary_sibling
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
 from sane_desktop.service.catalogues import (
-    CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, matches_learnt, rename_catalogue,
+    CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, index_refusal, matches_learnt,
+    rename_catalogue,
 )
 from sane_desktop.service.locking import catalogue_lock, writer_running
 from sane_desktop.service.model_swap import SavedModel, recover_stopped_swap
@@ -284,7 +285,9 @@ class CatalogueService:
                                tuple(self._open.items.metadata_gone(changed)),
                                folder_gone=not Path(self._open.items.root).is_dir(),
                                matches_learnt=matches_learnt(self.catalogues.folder(name)),
-                               index_folder=str(self._open.folder), has_attributes=self._open.items.has_attributes())
+                               index_folder=str(self._open.folder), has_attributes=self._open.items.has_attributes(),
+                               index_refusal=index_refusal(self._open.folder, self._open.info)
+                               if same_path(self._open.folder, self.catalogues.folder(name)) else "")
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:

@@ -182,11 +182,8 @@ class Catalogues:
     def built_from(self, root: Path | str) -> tuple[str, ...]:
         """The catalogues (sorted names) whose recorded source folder is ``root`` (both resolved): indexing it
         again under another name makes a second catalogue of it (trial EU, after a rename)."""
-        try:
-            wanted = Path(root).expanduser().resolve()
-        except (OSError, RuntimeError):
-            return ()
-        return tuple(info.name for info in self.scan().catalogues if _same_folder(self.source(info.name), wanted))
+        # (the listing read each one's source folder: no database opened twice)
+        return tuple(info.name for info in self.scan().catalogues if info.root and paths.same_path(info.root, root))
 
     def source(self, name: str, db_url: str | None = None) -> str | None:
         """The folder the catalogue called ``name`` was built from, None when there is none (or its
@@ -652,8 +649,9 @@ def matches_learnt(folder: Path) -> bool:
     return any(target != GENERAL for target in manifest.category_map.values()) or bool(manifest.user_map)
 
 
-def index_facts(folder: Path) -> IndexFacts:
-    """:class:`IndexFacts` from ``folder``'s index manifest (empty without one). Raises
+def index_facts(folder: Path, *, model_check: bool = True) -> IndexFacts:
+    """:class:`IndexFacts` from ``folder``'s index manifest (empty without one); without ``model_check``, a
+    model file holding another model now is not looked for (reading its hash needs torch). Raises
     StaleIndexError for an unreadable manifest."""
     from sane_desktop.code_version import embedding_code
     from sane_desktop.retrieval.manifest import FORMAT_VERSION, other_build_words, read_index_manifest
@@ -667,7 +665,7 @@ def index_facts(folder: Path) -> IndexFacts:
     elif manifest.catalogue != folder.name:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
     stale = (other_build_words(manifest) if manifest.embedding_code != embedding_code()
-             else _files_problem(manifest, folder) or _model_changed(manifest, folder))
+             else _files_problem(manifest, folder) or (_model_changed(manifest, folder) if model_check else ""))
     recorded = Path(manifest.model_path) if Path(manifest.model_path).is_absolute() else folder / manifest.model_path
     own = bool(manifest.model_path) and paths.same_path(recorded, folder / paths.OWN_MODEL)
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash, manifest.vector_count, manifest.created_at,
@@ -729,6 +727,36 @@ def _held_hash(path: str, *_identity: int) -> str | None:
     return stored_content_hash(path)
 
 
+def checked_index_facts(folder: Path, info: CatalogueInfo, *, model_check: bool = True) -> IndexFacts:
+    """:func:`index_facts` of the index in ``folder``, checked against the catalogue ``info`` its database
+    holds now: another database's or an earlier import's index says why, as a search would."""
+    try:
+        facts = index_facts(folder, model_check=model_check)
+    except (SaneError, OSError, ValueError):  # an unreadable manifest: said, not "not indexed" (trial BA)
+        return IndexFacts(stale_reason="its index manifest cannot be read") \
+            if (folder / "manifest.json").is_file() else IndexFacts()
+    if not facts.problem and facts.db_uid and info.uid and facts.db_uid != info.uid:
+        # said as search says it, with its way out (trial BF read only "out of date: re-index it")
+        facts = replace(facts, problem="was built from another database's catalogue of this name, or one made "
+                                       "anew since")
+    if not facts.stale_reason and facts.model_name and facts.db_revision != info.revision:
+        # said as search says it (trial BQ: "out of date" alone, `stale_reason` "", where `query` said why)
+        facts = replace(facts, stale_reason=f"{REIMPORTED}, revision {facts.db_revision} now {info.revision}")
+    return facts
+
+
+def index_refusal(folder: Path, info: CatalogueInfo) -> str:
+    """Why a search of catalogue ``info`` would refuse the index in ``folder`` as it is, in a line ("" when it
+    would not, or there is no index: that is said when searched): said when the catalogue opens, before an
+    outfit is built (a user learnt it only from the first search). Its model file is not read (that needs
+    torch, which browsing never waits for): a model changed since is said by the first search."""
+    facts = checked_index_facts(folder, info, model_check=False)
+    if facts.problem:
+        return f"its index {facts.problem}"
+    return f"its index is out of date: {facts.stale_reason}" if facts.out_of_date(info) and facts.stale_reason \
+        else ""
+
+
 def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     """Every catalogue :meth:`Catalogues.scan` finds, with its source, model and indexing time
     (sorted by name). A catalogue whose manifest cannot be read shows no model ("", re-index it);
@@ -745,18 +773,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     named = {info.root: info.name for info in listing.catalogues if info.root}  # "trained on “<catalogue>”"
     for info in listing.catalogues:
         folder = catalogues.folder(info.name)
-        try:
-            facts = index_facts(folder)
-        except (SaneError, OSError, ValueError):  # an unreadable manifest: said, not "not indexed" (trial BA)
-            facts = IndexFacts(stale_reason="its index manifest cannot be read") \
-                if (folder / "manifest.json").is_file() else IndexFacts()
-        if not facts.problem and facts.db_uid and info.uid and facts.db_uid != info.uid:
-            # said as search says it, with its way out (trial BF read only "out of date: re-index it")
-            facts = replace(facts, problem="was built from another database's catalogue of this name, or one made "
-                                           "anew since")
-        if not facts.stale_reason and facts.model_name and facts.db_revision != info.revision:
-            # said as search says it (trial BQ: "out of date" alone, `stale_reason` "", where `query` said why)
-            facts = replace(facts, stale_reason=f"{REIMPORTED}, revision {facts.db_revision} now {info.revision}")
+        facts = checked_index_facts(folder, info)
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, facts.model_name, facts.model_hash,
                                       facts.vectors, facts.indexed_at, info.builtin,
                                       photos_inside=_photos_inside(info.root, folder),
@@ -962,13 +979,3 @@ def sweep_tombstones(home: Path) -> None:
                     log.warning("could not remove %s yet (%s): the next listing tries again", doomed, error)
                 else:
                     time.sleep(0.05)
-
-
-def _same_folder(source: str | None, root: Path) -> bool:
-    """Whether a catalogue's recorded ``source`` folder is ``root`` (resolved; one that cannot be is not)."""
-    if not source:
-        return False
-    try:
-        return Path(source).expanduser().resolve() == root
-    except (OSError, RuntimeError, ValueError):
-        return False

@@ -340,6 +340,9 @@ class OpenedCatalogue:
     # some item has a labelled attribute: the catalogue's search box offers them (a folder tree's has none:
     # trial BW typed "black" under "Search titles and attributes" and found nothing)
     has_attributes: bool = True
+    # why a search would refuse its index as it is ("" when it would not, or there is none: Catalogues'
+    # index_refusal), said as it opens: a user learnt it only from the first search, outfit built
+    index_refusal: str = ""
 
 
 def value_note_line(note: Mapping[str, str]) -> str:
