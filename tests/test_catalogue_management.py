@@ -207,6 +207,46 @@ def test_a_catalogue_deleted_by_another_window_is_said_not_searched(world: Path)
         other.close()
 
 
+def test_an_outfit_is_never_saved_into_a_catalogue_deleted_by_another_window(world: Path) -> None:
+    """Trial EX saved an outfit after another command deleted the open catalogue: "saved", listed, and written
+    into the deleted database file the window's connections still held, gone with the window. Saving, renaming and
+    deleting a saved outfit are refused as a search is; in a catalogue renamed elsewhere the outfit is saved (its
+    database moved with its folder) and found under the new name."""
+    service, other = service_on(world), service_on(world)
+    try:
+        service.open_catalogue("shop")
+        pks = [item.pk for item in service.items()][:2]
+        kept = service.save_outfit("before", pks)
+        other.rename_catalogue("shop", "boutique")
+        service.save_outfit("while renamed", pks)  # its file moved with its folder: written there
+        other.rename_catalogue("boutique", "shop")
+        assert other.delete_catalogue("shop") == world / "index" / "shop"
+        for act in (lambda: service.save_outfit("after delete", pks), lambda: service.rename_saved_outfit(kept.pk, "x"),
+                    lambda: service.delete_saved_outfit(kept.pk), service.list_saved_outfits):
+            with pytest.raises(NotFound, match="'shop' was deleted"):
+                act()
+        assert not (world / "index" / "shop").exists()
+    finally:
+        service.close()
+        other.close()
+
+
+def test_an_outfit_saved_in_a_catalogue_renamed_elsewhere_is_found_under_its_new_name(world: Path) -> None:
+    service, other = service_on(world), service_on(world)
+    try:
+        service.open_catalogue("shop")
+        pks = [item.pk for item in service.items()][:2]
+        other.rename_catalogue("shop", "boutique")
+        service.save_outfit("while renamed", pks)
+    finally:
+        service.close()
+    try:
+        other.open_catalogue("boutique")
+        assert [saved.name for saved in other.list_saved_outfits()] == ["while renamed"]
+    finally:
+        other.close()
+
+
 def test_a_catalogue_renamed_by_another_command_is_said_renamed_not_deleted(world: Path) -> None:
     """Trial AE renamed the window's open catalogue from the command line; the window said it "was deleted
     … index its folder again" — a second catalogue, away from its saved outfits."""

@@ -394,8 +394,7 @@ class CatalogueService:
             if renamed:  # trial AE renamed it from the command line and read "deleted … index its folder again"
                 raise NotFound(f"catalogue {current.info.name!r} was renamed {renamed!r} (by another window or "
                                "command): open it under its new name")
-            raise NotFound(f"catalogue {current.info.name!r} was deleted (by another window or command): open another "
-                           "catalogue, or index its folder again")
+            raise self._deleted(current)
         current.items.refresh()  # made anew since (CatalogueRemade): never reopened below as if it were the same
         if self.catalogues.model_override is not None:
             return False
@@ -412,6 +411,21 @@ class CatalogueService:
                  manifest.model_hash[:12])
         self._reopen()
         return True
+
+    @staticmethod
+    def _deleted(current: OpenCatalogue) -> NotFound:
+        return NotFound(f"catalogue {current.info.name!r} was deleted (by another window or command): open another "
+                        "catalogue, or index its folder again")
+
+    def _writable(self, what: str) -> OpenCatalogue:
+        """The open catalogue, to be written to; NotFound when it was deleted by another window or command (trial
+        EX saved an outfit after that: "saved", into the deleted database file its connections still held, and gone
+        with the window). One renamed elsewhere is written to: its file moved with its folder."""
+        current = self.current()
+        if self._shared is None and not current.folder.is_dir() and not self._renamed_to(current.info.uid):
+            log.warning("catalogue %r was deleted elsewhere: nothing %s", current.info.name, what)
+            raise self._deleted(current)
+        return current
 
     @staticmethod
     def _check_model_file(current: OpenCatalogue) -> None:
@@ -455,9 +469,10 @@ class CatalogueService:
         return self.current().items.get(pk)
 
     # --- saved outfits (see :mod:`sane_desktop.service.outfits`) ---------------------------
-    def saved_outfits(self) -> SavedOutfits:
-        """The open catalogue's saved outfits; InputError when none is open."""
-        items = self.current().items
+    def saved_outfits(self, what: str = "read") -> SavedOutfits:
+        """The open catalogue's saved outfits; InputError when none is open, NotFound when it was deleted
+        elsewhere (``what`` says, in the log, what was then not done)."""
+        items = self._writable(what).items
         return SavedOutfits(items.engine, items.record.pk)
 
     def list_saved_outfits(self) -> list[SavedOutfitInfo]:
@@ -466,16 +481,16 @@ class CatalogueService:
     def save_outfit(self, name: str, item_pks: Sequence[int], overwrite: bool = False) -> SavedOutfit:
         """Save the outfit's catalogue items as ``name``; OutfitNameTaken when that name is saved
         already and ``overwrite`` is false (ask, then save again with it)."""
-        return self.saved_outfits().save(name, item_pks, overwrite=overwrite)
+        return self.saved_outfits("saved").save(name, item_pks, overwrite=overwrite)
 
     def load_saved_outfit(self, pk: int) -> LoadedOutfit:
         return self.saved_outfits().load(pk)
 
     def rename_saved_outfit(self, pk: int, name: str) -> str:
-        return self.saved_outfits().rename(pk, name)
+        return self.saved_outfits("renamed").rename(pk, name)
 
     def delete_saved_outfit(self, pk: int) -> None:
-        self.saved_outfits().delete(pk)
+        self.saved_outfits("deleted").delete(pk)
 
     # --- the model -------------------------------------------------------------------------
     def model_path(self) -> Path:
