@@ -44,7 +44,7 @@ from sane_desktop.catalogue.types import (WESTERN_WINDOWS, Catalogue, ItemRecord
                                          first_words_in, not_utf8, reads_as, singular_key, table_text,
                                          value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, meant_photos, photo_files, unlisted_photos
-from sane_desktop.catalogue.vocabulary import is_placeholder
+from sane_desktop.catalogue.vocabulary import NO_LOOK_WORDS, is_placeholder, is_zero, normalise_value
 
 MISSING_IMAGE_POLICIES = ("report", "count")
 # bounds on what an untrusted mapping may ask for
@@ -476,6 +476,8 @@ def _json_lines_within(path: Path) -> bool:
 
 
 def _describe_header(columns: list[str], delimiter: str) -> str:
+    if not any(column.strip() for column in columns):  # trial EX read "has 0 column(s): " of an empty file
+        return "the file is empty (no header, no rows)" if not columns else "its header line is empty"
     names = ", ".join(repr(column) for column in columns[:8]) + (", ..." if len(columns) > 8 else "")
     return f"the header, split on {delimiter!r}, has {len(columns)} column(s): {names}"
 
@@ -882,6 +884,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     named: set[str] = set()  # every photo a row names, refused and excluded rows' too
     spellings: dict[str, set[str]] = {}  # a category the table's values name -> those values as written
     astray: dict[str, str] = {}  # a path a row names where no file is -> the row's place
+    uncategorised: Counter[str] = Counter()  # a placeholder category as written -> rows
     for number, row in enumerate(rows, start=1):
         item_id = reader.item_id(row[mapping.id_column])
         where = row.where(mapping.table, number)
@@ -906,6 +909,13 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             catalogue.skipped.append(Skip("", where, "empty id", "item"))
             continue
         raw_category = row[mapping.category_column].strip()
+        uncategorised_row = is_placeholder(raw_category) and value_key(raw_category) not in mapping.category_map \
+            and normalise_value(raw_category) != NO_CATEGORY
+        if uncategorised_row:
+            # "N/A", "-", "#N/A": no category, each was one of its own (trial EX), "#n/a" offered as "n/a" written
+            # another way; one category of the items without one, as H&M's "Unknown" is (a map may file it elsewhere)
+            uncategorised[raw_category] += 1
+            raw_category = NO_CATEGORY
         if mapping.category_column not in row.wrong and (
                 value_key(raw_category) in mapping.exclude_categories
                 or value_key(mapping.category_map.get(value_key(raw_category), "")) in mapping.exclude_categories):
@@ -950,6 +960,8 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         else:
             kept[item_id] = (len(catalogue.items), where, raw_category)
             catalogue.items.append(item)
+        if uncategorised_row:  # (said in the note on them)
+            continue
         if mapping.category_map and value_key(raw_category) not in mapping.category_map:
             unmapped[category_name(raw_category)] += 1  # (one note for "Pantalón" in both Unicode forms: trial EW)
         if value_key(raw_category) not in mapping.category_map:
@@ -986,6 +998,11 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     if unlisted is not None:
         catalogue.skipped.append(unlisted)
     catalogue.skipped += hidden_folder_notes(root)  # photos set aside in a hidden folder, as a folder tree says
+    if uncategorised:
+        written = ", ".join(f"{raw!r} ({count})" for raw, count in sorted(uncategorised.items(), key=lambda rc: -rc[1]))
+        catalogue.notes.append(Skip("", mapping.table, f"category cells {written} mean no category: those "
+                                    f"{sum(uncategorised.values())} row(s) are the category {NO_CATEGORY!r} (items."
+                                    "category_map files them elsewhere)", "value"))
     # a value the mapping's category_map lacks is a category of its own: said, as a forgotten entry
     # usually is what it means (trial O: only the category table named it)
     for raw, count in sorted(unmapped.items(), key=lambda rc: (-rc[1], rc[0])):
@@ -998,7 +1015,18 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
 
 # more than this share of the outfits of two or more rows scattered: the table is not grouped by outfit at all
 UNGROUPED_SHARE = 0.5
+NO_CATEGORY = "unknown"  # the category of items whose category cell is a placeholder ("N/A", "-", "#N/A")
 OUTFIT_ITEMS_AT_MOST = 30  # distinct items an outfit holds at most (MANGO's largest: 15; Polyvore's: 19)
+
+
+def _no_look_markers(outfit_ids: list[str], in_product_sheet: bool) -> list[str]:
+    """The outfit ids that mark items in no outfit rather than name one (trial EX: "x", "no", "0" each made an
+    outfit of strangers): a word of :data:`~sane_desktop.catalogue.vocabulary.NO_LOOK_WORDS`, and a zero where the
+    other ids are not all numbers, or in a look column of the product sheet (a table of outfits numbered from 0
+    keeps its outfit 0)."""
+    numbered = all(normalise_value(outfit_id).replace(".", "", 1).isdigit() for outfit_id in outfit_ids)
+    return [outfit_id for outfit_id in outfit_ids if normalise_value(outfit_id) in NO_LOOK_WORDS
+            or (is_zero(outfit_id) and (in_product_sheet or not numbered))]
 
 
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
@@ -1058,6 +1086,12 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
                                     f"not grouped by outfit ({len(split)} outfit(s) with rows in several places, "
                                     f"as a table sorted by another column): each outfit read by its id", "value"))
         runs = {}
+    for outfit_id in _no_look_markers(list(outfits), in_product_sheet):
+        count = len(set(outfits.pop(outfit_id).item_ids))
+        runs.pop(outfit_id, None)
+        catalogue.skipped.append(Skip(outfit_id, mapping.outfits_table,
+                                      f"outfit dropped: its id {outfit_id!r} reads as a marker for items in no outfit "
+                                      f"({count} item(s)), not an outfit's id: leave their cell empty", "outfit"))
     # more items than any outfit holds: a marker for "in no look" ("0"), not a look (trial EW)
     for outfit_id in [key for key, outfit in outfits.items() if len(set(outfit.item_ids)) > OUTFIT_ITEMS_AT_MOST]:
         count = len(set(outfits.pop(outfit_id).item_ids))

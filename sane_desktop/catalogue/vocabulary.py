@@ -116,12 +116,30 @@ def normalise_value(value: str) -> str:
 # values a catalogue writes where it has none (H&M: "Unknown", "Undefined"): a missing label, never an
 # attribute (a trial heard "both are unknown" for a grey skirt and a beige top, one item being "Unknown")
 PLACEHOLDER_VALUES = frozenset({"unknown", "undefined", "not applicable", "n/a", "na", "none", "null", "nan",
-                                "-", "--", "?", "not specified", "unspecified"})
+                                "-", "--", "?", "not specified", "unspecified", "not available", "n.a.", "n/d",
+                                "tbd", "tbc", "to be confirmed", "to be defined"})
+# a spreadsheet's error values, written into an export where a lookup found nothing (trial EX: "#N/A" looks)
+SPREADSHEET_ERRORS = frozenset({"#n/a", "#na", "#value!", "#ref!", "#name?", "#div/0!", "#null!", "#num!", "#spill!",
+                                "#calc!", "#getting_data", "#error!"})
 
 
 def is_placeholder(value: str) -> bool:
-    """Whether an attribute value means "no value" (:data:`PLACEHOLDER_VALUES`, any case and spacing)."""
-    return normalise_value(value) in PLACEHOLDER_VALUES
+    """Whether a value means "no value": :data:`PLACEHOLDER_VALUES` and :data:`SPREADSHEET_ERRORS` (any case and
+    spacing), or marks alone, no letter or digit ("—", "–", "..."; trial EX's em dash made a look)."""
+    value = normalise_value(value)
+    return value in PLACEHOLDER_VALUES or value in SPREADSHEET_ERRORS or \
+        (bool(value) and not any(character.isalnum() for character in value))
+
+
+# what a look column holds for "in no look", besides a placeholder (trial EX: each made a look of strangers); "0"
+# only where the looks' ids are not numbers (manifest._no_look_markers: a table numbering its outfits from 0)
+NO_LOOK_WORDS = frozenset({"x", "no", "false", "n"})
+
+
+def is_zero(value: str) -> bool:
+    """Whether ``value`` is a zero written as a number ("0", "00", "0.0")."""
+    digits = normalise_value(value).replace(".", "", 1)
+    return bool(digits) and digits.isdigit() and int(digits) == 0
 
 
 def categorical_names(item: ItemRecord) -> set[str]:
