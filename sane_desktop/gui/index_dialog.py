@@ -529,9 +529,16 @@ class IndexDialog(BackgroundRun, RequestDialog):
                     + " as general: searched as one of the model's categories only if you choose it.")
         mark = (f" A suggestion is marked “{SUGGESTED.strip()}” in its list, and used only if you choose it."
                 if suggesting else f" The model has no category to suggest for {'it' if one else 'them'}.")
+        # picks made here before and never indexed, shown as left (trial CI): said, so that Start is never taken
+        # for the catalogue's own choices (trial EX cancelled a change, read "Your earlier choices are kept" over it)
+        pending = [row.category for row in plan.rows if row.category in kept and kept[row.category] != row.preselected]
+        waiting = "" if not pending else (
+            f" {'One choice' if len(pending) == 1 else f'{len(pending)} choices'} made here before and not indexed yet "
+            f"{'is' if len(pending) == 1 else 'are'} shown as you left {'it' if len(pending) == 1 else 'them'} "
+            f"({', '.join(pending)}): Start indexing uses {'it' if len(pending) == 1 else 'them'}.")
         set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
                                      "each is searched as: one of the model's categories, or general (items that "
-                                     f"look alike). {starting}{mark}")
+                                     f"look alike). {starting}{waiting}{mark}")
         self.mapping_table.setRowCount(len(plan.rows))
         for n, row in enumerate(plan.rows):
             name = QTableWidgetItem(row.category)  # plain text: a category name is data, never markup
