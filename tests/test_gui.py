@@ -311,14 +311,14 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     window.refresh_catalogues(select="kept-on-cancel")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "kept-on-cancel", timeout=30000)
     switcher = window.catalogue_switcher  # marked in the list too (trial BD: listed like any other)
-    assert "not indexed to the end" in switcher.itemText(switcher.findData("kept-on-cancel"))
+    assert "not indexed yet" in switcher.itemText(switcher.findData("kept-on-cancel"))
     assert "not indexed" not in switcher.itemText(switcher.findData("demo"))
     # the grid lists this catalogue's items (a switch empties it first) and its outfit is restored
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0 and not window.channels.outfit.busy, timeout=30000)
     first = double_click_item(window, qtbot, 0)
     assert window.outfit_model.pks() == [first]
     empty = window.results.empty
-    qtbot.waitUntil(lambda: "never indexed to the end" in empty.text(), timeout=30000)
+    qtbot.waitUntil(lambda: "has no search index yet" in empty.text(), timeout=30000)
     assert "sane-desktop" not in empty.text() and "Re-index" in empty.text(), empty.text()
     monkeypatch.setattr(pipeline, "index_store", real)
     with qtbot.waitSignal(dialog.indexed, timeout=120000):  # again: it finishes

@@ -1332,7 +1332,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _switcher_text(info: CatalogueInfo) -> str:
-        unfinished = "" if info.indexed else " (not indexed to the end)"  # opening it says why, with Re-index
+        unfinished = "" if info.indexed else " (not indexed yet)"  # opening it says why, with Re-index
         # its outfits, not its file format (trial CY read "(polyvore)" and "(folder)"; the manager names the format)
         # "styled": the outfits that came with it, not the person's saved ones (trial DF read them as such)
         outfits = f", {counted(info.outfits, 'styled outfit')}" if info.outfits else ""
@@ -3318,8 +3318,9 @@ class MainWindow(QMainWindow):
             self._writer_poll.start()
             return
         if isinstance(failure.error, NotIndexed) and self.catalogue is not None:  # no command line, no path here
-            text = (f"Search is not available: “{self.catalogue.name}” was never indexed to the end (an index was "
-                    "stopped before it finished).")
+            # (only imported, or an index stopped before its end: trial EX read "an index was stopped" of the first)
+            text = (f"Search is not available: “{self.catalogue.name}” has no search index yet (it was only imported, "
+                    "or an index was stopped before it finished).")
         # a re-index mends it: offered by the error's kind, whatever its words
         stale = isinstance(failure.error, StaleIndexError) and failure.error.reindex_helps and self.catalogue is not None
         if stale and self.catalogue is not None and self.catalogue.builtin \
