@@ -428,6 +428,31 @@ def test_index_run_survives_escape_and_file_index_shows_it_again(world, qtbot, m
     assert window.index_dialog is not dialog and window.index_dialog.isVisible()
 
 
+def test_an_index_run_ended_in_the_background_says_what_it_skipped_and_comes_back_with_its_report(  # type: ignore[no-untyped-def]
+        world, qtbot, make_window, tmp_path) -> None:
+    """Trial EX kept an index running in the background: the status bar said "Indexed … in the background" for
+    15 s, never the photos it skipped, and File → Index catalogue folder… opened a fresh dialog, the report gone."""
+    import shutil
+
+    source = Path(shutil.copytree(world["source"], tmp_path / "second"))
+    photo = sorted((source / "images").glob("*.*"))[0]
+    photo.write_bytes(b"")  # a photo that cannot be read: its item is skipped
+    window = make_window(world)
+    dialog = index_dialog_on(window, qtbot, source, "second")
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.running
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    answer(qtbot, "running-question", "Keep running in the background")
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=120000)
+    qtbot.waitUntil(lambda: "in the background" in window.statusBar().currentMessage(), timeout=10000)
+    said = window.statusBar().currentMessage()
+    assert "1 item skipped" in said and "File → Index catalogue folder… shows its report" in said, said
+    window.index_action.trigger()
+    assert window.index_dialog is dialog and dialog.isVisible()
+    assert "1 item skipped" in dialog.phase.text() and "Skipped (not indexed):" in dialog.summary.toPlainText(), \
+        (dialog.phase.text(), dialog.summary.toPlainText())
+
+
 def test_adapt_while_training_brings_the_training_back(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window(world)
     dialog = start_training(window, qtbot, LONG_RUN)

@@ -60,8 +60,8 @@ from sane_desktop.gui.wheel_guard import guard_wheel
 from sane_desktop.gui.user_notes import UserNotes
 from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.text import (
-    ElidedComboBox, ElidedLabel, LeftToRightStatusBar, as_sentence, escape, isolated, left_to_right, message_box, note_words,
-    photos_of, plain_label, set_plain, set_rich, window_message, window_words,
+    INDEX_FOLDER, ElidedComboBox, ElidedLabel, LeftToRightStatusBar, as_sentence, escape, isolated, left_to_right,
+    message_box, note_words, photos_of, plain_label, set_plain, set_rich, window_message, window_words,
 )
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
@@ -2503,9 +2503,12 @@ class MainWindow(QMainWindow):
         that is open, or that was closed set up before a run (its folder and mapping picks), brought
         back; else a fresh one."""
         dialog = self.index_dialog
-        if dialog is not None and (dialog.task is not None or dialog.isVisible() or dialog.set_up_before_a_run):
-            if dialog.task is None and not dialog.isVisible():  # brought back: its folder looked at again
-                dialog.look_again()
+        # (a run that ended in the background, unseen: its report, skipped photos and all, is what comes back;
+        # trial EX read a fresh dialog, and the photos left out were never said)
+        if dialog is not None and (dialog.task is not None or dialog.isVisible() or dialog.set_up_before_a_run
+                                   or dialog.ended_unseen):
+            if dialog.task is None and not dialog.isVisible() and not dialog.ended_unseen:
+                dialog.look_again()  # brought back before its run: its folder looked at again
             dialog.show()
             dialog.raise_()
             dialog.activateWindow()
@@ -2731,8 +2734,10 @@ class MainWindow(QMainWindow):
         elif current is not None and self.index_dialog is not None and not self.index_dialog.isVisible():
             # indexed in the background while you worked in another catalogue: it stays open
             items = f" ({counted(report.items, 'item')})" if report is not None else ""
-            self.statusBar().showMessage(f"Indexed “{name}”{items} in the background: choose it in the catalogue "
-                                         "switcher to open it.", 15000)
+            skipped = sum(skip.is_file and skip.kind == "item" for skip in report.skipped) if report is not None else 0
+            left_out = f", {counted(skipped, 'item')} skipped" if skipped else ""  # (as its dialog counts them)
+            self.statusBar().showMessage(f"Indexed “{name}”{items} in the background{left_out}: choose it in the "
+                                         f"catalogue switcher to open it ({INDEX_FOLDER} shows its report).", 60000)
             self.refresh_catalogues(select=current, reopen=False)
             return
         self.refresh_catalogues(select=name)
