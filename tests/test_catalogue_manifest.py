@@ -10,6 +10,7 @@ import pytest
 from catalogue_fixtures import write_image, write_manifest_catalogue
 
 from sane_desktop.catalogue import CatalogueError, read_catalogue
+from sane_desktop.catalogue.types import Catalogue
 
 
 @pytest.mark.parametrize("table_format", ["csv", "json"])
@@ -434,19 +435,23 @@ def test_an_outfit_whose_rows_come_back_after_another_outfits_is_left_out_and_sa
               "outfit's between them — two outfits with one id? give each its own id, or put its rows together")]
 
 
+def _with_looks(root: Path, looks: list[str]) -> Catalogue:
+    """A catalogue of ``len(looks)`` products whose product sheet's "look" column holds ``looks``, read."""
+    written = write_manifest_catalogue(root, n_items=len(looks), n_outfits=0)
+    table = root / "products.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0] + ",look", *(f"{line},{look}" for line, look in zip(lines[1:], looks))])
+                     + "\n")
+    mapping = dict(written["mapping"], outfits={"table": "products.csv", "outfit_id": "look", "item_id": "article_id"})
+    (root / "sane-mapping.json").write_text(json.dumps(mapping))
+    return read_catalogue(root)
+
+
 def test_a_look_columns_marker_for_no_look_makes_no_outfit(tmp_path: Path) -> None:
     """Trial EW marked the products in no look "-", "n/a" or "0" in the product sheet's look column: each marker became
     an outfit of unrelated products, unsaid, and fed training and the questions. A placeholder is no look; a "look"
     holding more items than any outfit is said and left out."""
-    written = write_manifest_catalogue(tmp_path, n_items=40, n_outfits=0)
-    table = tmp_path / "products.csv"
-    lines = table.read_text().splitlines()
-    looks = ["L1", "L1", "-", "n/a", "NONE", "L2", "L2", "L2"] + ["0"] * 32
-    table.write_text("\n".join([lines[0] + ",look", *(f"{line},{look}" for line, look in zip(lines[1:], looks))])
-                     + "\n")
-    mapping = dict(written["mapping"], outfits={"table": "products.csv", "outfit_id": "look", "item_id": "article_id"})
-    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
-    catalogue = read_catalogue(tmp_path)
+    catalogue = _with_looks(tmp_path, ["L1", "L1", "-", "n/a", "NONE", "L2", "L2", "L2"] + ["0"] * 32)
     assert sorted(o.outfit_id for o in catalogue.outfits) == ["L1", "L2"]
     said = [(skip.item_id, skip.reason) for skip in catalogue.skipped if skip.kind == "outfit"]
     assert said == [("0", "outfit dropped: its id '0' reads as a marker for items in no outfit (32 item(s)), not an "
@@ -457,29 +462,19 @@ def test_every_marker_for_no_look_a_sheet_writes_makes_no_outfit(tmp_path: Path)
     """Trial EX: "0", "#N/A" (a lookup's error), "—", "x", "no" and "TBD" in a look column each made an outfit of
     two to four strangers, unsaid. A placeholder or a mark alone is no look; a marker word, or a zero among looks
     that are no numbers, drops its "outfit" and says so; a table numbering its outfits from 0 keeps outfit 0."""
-    written = write_manifest_catalogue(tmp_path, n_items=30, n_outfits=0)
-    table = tmp_path / "products.csv"
-    lines = table.read_text().splitlines()
-    looks = ["L1", "L1", "#N/A", "#N/A", "—", "—", "TBD", "TBD", "x", "x", "no", "No", "0", "0",
-             "L2", "L2", "L2", "#VALUE!", "#VALUE!", "...", "..."]
-    table.write_text("\n".join([lines[0] + ",look", *(f"{line},{look}" for line, look in zip(lines[1:], looks))])
-                     + "\n")
-    mapping = dict(written["mapping"], outfits={"table": "products.csv", "outfit_id": "look", "item_id": "article_id"})
-    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
-    catalogue = read_catalogue(tmp_path)
+    catalogue = _with_looks(tmp_path, ["L1", "L1", "#N/A", "#N/A", "—", "—", "TBD", "TBD", "x", "x", "no",
+                                       "No", "0", "0", "L2", "L2", "L2", "#VALUE!", "#VALUE!", "...", "..."])
     assert sorted(o.outfit_id for o in catalogue.outfits) == ["L1", "L2"]
     dropped = sorted(skip.item_id for skip in catalogue.skipped if skip.kind == "outfit")
     assert dropped == ["0", "No", "no", "x"], dropped  # ("No" and "no": two ids, as written)
     # an outfits table of its own, numbered from 0: its outfit 0 is an outfit; beside looks named L…, a marker
     numbered = tmp_path / "numbered"
-    written = write_manifest_catalogue(numbered, n_items=9, n_outfits=0)
+    write_manifest_catalogue(numbered, n_items=9, n_outfits=0)
     ids = [line.split(",")[0] for line in (numbered / "products.csv").read_text().splitlines()[1:]]
-    for first in ("0", "L0"):
-        (numbered / "outfits.csv").write_text(f"outfit,article\n{first},{ids[0]}\n{first},{ids[1]}\n1,{ids[2]}\n1,{ids[3]}\n"
-                                              f"0,{ids[4]}\n0,{ids[5]}\n" if first == "L0" else
-                                              f"outfit,article\n0,{ids[0]}\n0,{ids[1]}\n1,{ids[2]}\n1,{ids[3]}\n")
-        kept = sorted(o.outfit_id for o in read_catalogue(numbered).outfits)
-        assert kept == (["0", "1"] if first == "0" else ["1", "L0"]), (first, kept)
+    for outfit_ids, kept in ((["0", "1"], ["0", "1"]), (["L0", "1", "0"], ["1", "L0"])):
+        rows = [f"{outfit_id},{item_id}" for n, outfit_id in enumerate(outfit_ids) for item_id in ids[2 * n:2 * n + 2]]
+        (numbered / "outfits.csv").write_text("\n".join(["outfit,article", *rows]) + "\n")
+        assert sorted(o.outfit_id for o in read_catalogue(numbered).outfits) == kept, outfit_ids
 
 
 def test_placeholder_categories_are_one_category_of_items_without_one(tmp_path: Path) -> None:
