@@ -266,6 +266,16 @@ def test_a_typed_folder_is_inspected_and_a_wait_is_said(closet, qtbot, tmp_path)
         dialog.folder.setText("")
         QTest.keyClicks(dialog.folder, str(closet["root"]))  # the folder again: inspected again
         qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
+        assert dialog.mapping_table.isVisible()
+        # a folder whose inspection fails: nothing of the last one beside its failure (trial EX read its name)
+        broken = tmp_path / "broken"
+        broken.mkdir()
+        (broken / "sane-mapping.json").write_bytes(b"\xff\xd8\xff not a mapping")
+        dialog.folder.setText("")
+        QTest.keyClicks(dialog.folder, str(broken))
+        qtbot.waitUntil(lambda: "Failed" in dialog.detected.text(), timeout=60000)
+        assert dialog.name.text() == "broken" and not dialog.mapping_table.isVisible()
+        assert not dialog.start_button.isEnabled()
     finally:
         release.set()
         runner.shutdown()

@@ -455,6 +455,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._start_when_planned = False
         self._planned = None  # the same path typed again is looked at again (trial O fixed its CSV meanwhile)
         show_failure(self.detected, message)
+        # nothing of the last folder stays beside this one's failure (trial EX read its name, "big4", there)
+        if not self._name_typed and self.folder.text():
+            self.name.setText(Path(self.folder.text()).name)
+        self.show_plan(None)
         self.keep_whole()  # the message quotes the folder: shown in full
 
     def _inspected(self, answer: tuple[FolderReport, CategoryPlan | None]) -> None:
