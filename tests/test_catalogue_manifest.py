@@ -471,7 +471,8 @@ def test_every_marker_for_no_look_a_sheet_writes_makes_no_outfit(tmp_path: Path)
     numbered = tmp_path / "numbered"
     write_manifest_catalogue(numbered, n_items=9, n_outfits=0)
     ids = [line.split(",")[0] for line in (numbered / "products.csv").read_text().splitlines()[1:]]
-    for outfit_ids, kept in ((["0", "1"], ["0", "1"]), (["L0", "1", "0"], ["1", "L0"])):
+    for outfit_ids, kept in ((["0", "1"], ["0", "1"]), (["L0", "L1", "0"], ["L0", "L1"]),
+                             (["0", "1", "L9", "x"], ["0", "1", "L9"])):  # (trial EY: a stray "L9" dropped outfit 0)
         rows = [f"{outfit_id},{item_id}" for n, outfit_id in enumerate(outfit_ids) for item_id in ids[2 * n:2 * n + 2]]
         (numbered / "outfits.csv").write_text("\n".join(["outfit,article", *rows]) + "\n")
         assert sorted(o.outfit_id for o in read_catalogue(numbered).outfits) == kept, outfit_ids

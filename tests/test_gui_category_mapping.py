@@ -498,6 +498,16 @@ def test_an_index_dialog_closed_before_its_run_comes_back_as_it_was_left(closet,
         dialog.close()  # the title bar's close button: the same
         window.index_action.trigger()
         assert window.index_dialog is dialog and table.cellWidget(row, 2).currentData() == "bags"
+        # set back to what the plan starts it on, then cancelled: no pick any more (trial EY had it again)
+        chooser = table.cellWidget(row, 2)
+        chooser.setCurrentIndex(chooser.findData(dialog.plan.rows[row].preselected))
+        QTest.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+        window.index_action.trigger()
+        qtbot.waitUntil(lambda: dialog._inspecting.current is None, timeout=60000)  # looked at again, replanned
+        row = next(n for n in range(table.rowCount()) if table.item(n, 0).text() == "Jewellery")
+        assert table.cellWidget(row, 2).currentData() == dialog.plan.rows[row].preselected != "bags"
+        assert "not indexed yet" not in dialog.mapping_note.text()
         dialog.close()
     finally:
         client.shutdown()

@@ -1021,12 +1021,13 @@ OUTFIT_ITEMS_AT_MOST = 30  # distinct items an outfit holds at most (MANGO's lar
 
 def _no_look_markers(outfit_ids: list[str], in_product_sheet: bool) -> list[str]:
     """The outfit ids that mark items in no outfit rather than name one (trial EX: "x", "no", "0" each made an
-    outfit of strangers): a word of :data:`~sane_desktop.catalogue.vocabulary.NO_LOOK_WORDS`, and a zero where the
-    other ids are not all numbers, or in a look column of the product sheet (a table of outfits numbered from 0
-    keeps its outfit 0)."""
-    numbered = all(normalise_value(outfit_id).replace(".", "", 1).isdigit() for outfit_id in outfit_ids)
-    return [outfit_id for outfit_id in outfit_ids if normalise_value(outfit_id) in NO_LOOK_WORDS
-            or (is_zero(outfit_id) and (in_product_sheet or not numbered))]
+    outfit of strangers): a word of :data:`~sane_desktop.catalogue.vocabulary.NO_LOOK_WORDS`, and a zero in a look
+    column of the product sheet or where no other outfit has a number for its id (a table of outfits numbered from
+    0 keeps its outfit 0, whatever other ids a few rows have: trial EY's stray "L9" dropped it)."""
+    words = [outfit_id for outfit_id in outfit_ids if normalise_value(outfit_id) in NO_LOOK_WORDS]
+    numbered = any(normalise_value(outfit_id).replace(".", "", 1).isdigit() and not is_zero(outfit_id)
+                   for outfit_id in outfit_ids)
+    return words + [outfit_id for outfit_id in outfit_ids if is_zero(outfit_id) and (in_product_sheet or not numbered)]
 
 
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
