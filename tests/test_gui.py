@@ -315,6 +315,8 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     assert "not indexed" not in switcher.itemText(switcher.findData("demo"))
     # the grid lists this catalogue's items (a switch empties it first) and its outfit is restored
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0 and not window.channels.outfit.busy, timeout=30000)
+    # said as it opens, before any outfit is built (trial EY read only "Add items to the outfit…" there)
+    assert not window.outfit_model.pks() and "has no search index yet" in window.results.empty.text()
     first = double_click_item(window, qtbot, 0)
     assert window.outfit_model.pks() == [first]
     empty = window.results.empty

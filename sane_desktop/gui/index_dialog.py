@@ -509,12 +509,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         # only what the person changed: a new name's own earlier choices (its preselection) still show
         folder = self.folder.text()
         preselected = {row.category: row.preselected for row in self.plan.rows} if self.plan is not None else {}
-        shown = self.picked()
-        changed = {category: pick for category, pick in shown.items() if pick != preselected.get(category)}
+        on_screen = self.picked()
+        changed = {category: pick for category, pick in on_screen.items() if pick != preselected.get(category)}
         # a category the table shows says what stands now: one set back to its preselection is no pick any more
         # (trial EY set a pick back, cancelled, and had it again); those it does not show keep theirs
-        earlier = {category: pick for category, pick in self._picks.items() if category not in shown}
-        kept = {**earlier, **changed} if self._table_folder == folder else {}
+        off_screen = {category: pick for category, pick in self._picks.items() if category not in on_screen}
+        kept = {**off_screen, **changed} if self._table_folder == folder else {}
         self._picks, self._table_folder = kept, folder  # kept while the table is hidden between two plans
         self.plan = plan
         shown = plan is not None and plan.needs_choice

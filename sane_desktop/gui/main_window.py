@@ -576,6 +576,10 @@ def settings_remedy(problem: str) -> str:
     return "mend what stops the writing"
 
 
+# a catalogue without an index, in the window's words (NotIndexed)
+NOT_INDEXED = "has no search index yet (it was only imported, or an index was stopped before it finished)"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, tasks: Runner, settings: Settings, thumbnails: ThumbnailLoader) -> None:
         super().__init__()
@@ -3324,8 +3328,7 @@ class MainWindow(QMainWindow):
             return
         if isinstance(failure.error, NotIndexed) and self.catalogue is not None:  # no command line, no path here
             # (only imported, or an index stopped before its end: trial EX read "an index was stopped" of the first)
-            text = (f"Search is not available: “{self.catalogue.name}” has no search index yet (it was only imported, "
-                    "or an index was stopped before it finished).")
+            text = f"Search is not available: “{self.catalogue.name}” {NOT_INDEXED}."
         # a re-index mends it: offered by the error's kind, whatever its words
         stale = isinstance(failure.error, StaleIndexError) and failure.error.reindex_helps and self.catalogue is not None
         if stale and self.catalogue is not None and self.catalogue.builtin \

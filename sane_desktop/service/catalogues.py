@@ -746,10 +746,12 @@ def checked_index_facts(folder: Path, info: CatalogueInfo, *, model_check: bool 
 
 
 def index_refusal(folder: Path, info: CatalogueInfo) -> str:
-    """Why a search of catalogue ``info`` would refuse the index in ``folder`` as it is, in a line ("" when it
-    would not, or there is no index: that is said when searched): said when the catalogue opens, before an
+    """Why a search of catalogue ``info`` would refuse the index in ``folder`` as it is, or that there is none, in a
+    line ("" when a search would use it): said when the catalogue opens, before an
     outfit is built (a user learnt it only from the first search). Its model file is not read (that needs
     torch, which browsing never waits for): a model changed since is said by the first search."""
+    if not (folder / "manifest.json").is_file():  # (no index written to its end)
+        return "it has no search index yet (it was only imported, or an index was stopped before it finished)"
     facts = checked_index_facts(folder, info, model_check=False)
     if facts.problem:
         return f"its index {facts.problem}"
