@@ -43,7 +43,7 @@ from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel
 from sane_desktop.store import schema as S
 from sane_desktop.store.browse import search_words
 from sane_desktop.store.db import open_store
-from sane_desktop.store.sync import SyncCounts, id_map, sync_table
+from sane_desktop.store.sync import CHUNK, SyncCounts, id_map, sync_table
 from sane_desktop.store.outfits import before_import, relink_outfits
 
 
@@ -194,7 +194,6 @@ def import_catalogue(
         category_ids = id_map(connection, categories, "name", mine(categories))
 
         saved_before = before_import(connection, catalogue_pk)  # the saved outfits' items, before any goes
-        labels_before = _labels_of(connection, catalogue_pk)  # (an edit of a colour alone is a changed item too)
         items = S.Item.__table__
         sync("items", items, ["catalogue_id", "item_id"], (  # a generator: the sync streams it
             {
@@ -216,23 +215,26 @@ def import_catalogue(
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 
         attributes = S.Attribute.__table__
+        # the items whose labels go with their attribute (its last item lost it): their links go by cascade, unseen
+        # by the links' sync below
+        losing = _items_of_vanishing(connection, catalogue_pk, {entry.name for entry in vocabulary})
         sync("attributes", attributes, ["catalogue_id", "name"], [
             {"catalogue_id": catalogue_pk, "name": entry.name, "kind": entry.kind, "item_count": entry.count}
             for entry in vocabulary
         ], mine(attributes))
         attribute_ids = id_map(connection, attributes, "name", mine(attributes))
-        # an item whose labels alone changed (trial EV edited a colour: "items since the last import" said nothing)
-        touched = {key[-1] for key in changes["items"].touched or ()}
-        changes["items"].updated += sum(
-            1 for item_id, before in labels_before.items()
-            if item_id in item_ids and item_id not in touched
-            and before != frozenset(name for name in attributes_of.get(item_id, ()) if name in attribute_ids))
         item_attributes_table = S.ItemAttribute.__table__
         sync("item_attributes", item_attributes_table, ["item_pk", "attribute_pk"], [
             {"item_pk": item_ids[item_id], "attribute_pk": attribute_ids[attribute]}
             for item_id, names in attributes_of.items() if item_id in item_ids
             for attribute in names if attribute in attribute_ids
-        ], item_scope(item_attributes_table.c.item_pk))
+        ], item_scope(item_attributes_table.c.item_pk), track=True)
+        # an item whose labels alone changed (trial EV edited a colour: "items since the last import" said nothing):
+        # from the links the sync wrote or removed, never a copy of every item's labels (issue 19's streaming)
+        kept = set(item_ids.values())
+        rewritten = {item_ids[key[-1]] for key in changes["items"].touched or () if key[-1] in item_ids}
+        relabelled = {key[0] for key in changes["item_attributes"].touched or ()} | losing
+        changes["items"].updated += len((relabelled & kept) - rewritten)
 
         outfits = S.Outfit.__table__
         sync("outfits", outfits, ["catalogue_id", "outfit_id"], [
@@ -616,15 +618,15 @@ def _import_into(engine: Engine, name: str, root: Path, mapping: Path | str | No
     return engine, replace_field(summary, damaged_set_aside=None if set_aside is None else str(set_aside))
 
 
-def _labels_of(connection: Connection, catalogue_pk: int) -> dict[str, frozenset[str]]:
-    """Each stored item of the catalogue (its id) with the names of its attributes (none: an empty set)."""
-    items, links, names = S.Item.__table__, S.ItemAttribute.__table__, S.Attribute.__table__
-    labels: dict[str, set[str]] = {row[0]: set() for row in connection.execute(
-        select(items.c.item_id).where(items.c.catalogue_id == catalogue_pk))}
-    query = (select(items.c.item_id, names.c.name)
-             .join(links, links.c.item_pk == items.c.id).join(names, names.c.id == links.c.attribute_pk)
-             .where(items.c.catalogue_id == catalogue_pk))
-    for item_id, name in connection.execute(query):
-        labels[item_id].add(name)
-    return {item_id: frozenset(found) for item_id, found in labels.items()}
-
+def _items_of_vanishing(connection: Connection, catalogue_pk: int, vocabulary: set[str]) -> set[int]:
+    """The keys of the items labelled with a stored attribute of the catalogue that ``vocabulary`` no longer
+    names (its links are deleted with it, by cascade)."""
+    names = S.Attribute.__table__
+    stored = connection.execute(select(names.c.id, names.c.name).where(names.c.catalogue_id == catalogue_pk))
+    gone = [pk for pk, name in stored if name not in vocabulary]
+    links = S.ItemAttribute.__table__
+    found: set[int] = set()
+    for start in range(0, len(gone), CHUNK):
+        found.update(pk for (pk,) in connection.execute(
+            select(links.c.item_pk).where(links.c.attribute_pk.in_(gone[start:start + CHUNK]))))
+    return found

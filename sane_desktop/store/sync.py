@@ -23,7 +23,7 @@ class SyncCounts:
     # rows whose only differences were bookkeeping columns (written, but no change of the data:
     # a photo touched or copied without its times is not a changed item)
     refreshed: int = 0
-    # the keys of the rows inserted or updated (their data changed), when the caller asked (``track``)
+    # the keys of the rows inserted, updated (their data changed) or deleted, when the caller asked (``track``)
     touched: set[tuple[Any, ...]] | None = None
 
     @property
@@ -50,7 +50,7 @@ def sync_table(
     file times): written when they differ, but a row differing in them alone counts as
     ``refreshed``, not ``updated``, so it changes nothing a caller derives from the data (trial Q: a
     ``touch`` of 6 photos read "6 changed" beside "12 unchanged", and re-imported the catalogue).
-    ``track``: the counts keep the keys of the rows inserted or updated (``touched``).
+    ``track``: the counts keep the keys of the rows inserted, updated or deleted (``touched``).
 
     Streams (issue 19, point 5): ``rows`` is consumed ``CHUNK`` at a time and only the stored rows
     of that chunk's keys are read back, so besides the caller's rows it holds one chunk and the set
@@ -84,6 +84,8 @@ def sync_table(
                 condition = tuple_(*key_columns).in_(part)
             connection.execute(delete(table).where(scope, condition))
         counts.deleted = len(gone)
+        if counts.touched is not None:
+            counts.touched.update(gone)
     return counts
 
 
